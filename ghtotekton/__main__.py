@@ -1,0 +1,3 @@
+from ghtotekton.cli import main
+
+main()

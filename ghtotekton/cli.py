@@ -1,0 +1,385 @@
+"""The typer application: parses options, calls one command function, maps outcomes to exit codes.
+
+Kept thin and cheap to import: every command imports its own module (and the heavy libraries it
+needs) only when it runs, so ``ghtotekton --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import traceback
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ghtotekton import __version__
+from ghtotekton.errors import ExitCode, GhToTektonError
+
+app = typer.Typer(
+    name="ghtotekton",
+    help=(
+        "Move CI from GitHub Actions to Tekton: convert workflows (with their composite actions, "
+        "reusable workflows and docker-compose files) into Tekton resources, compare a GitHub "
+        "Actions run with a Tekton run of the same commit, and gate the traffic shift.\n\n"
+        "Exit codes: 0 ok; 1 ran and found something (divergence, invalid resource, drift, manual "
+        "work under --strict); 2 bad usage or bad input; 3 internal error (rerun with --debug)."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+rollout_app = typer.Typer(
+    help="The 10% -> 50% -> 100% traffic shift from GitHub Actions to Tekton, gated on recorded "
+    "comparisons.",
+    no_args_is_help=True,
+)
+app.add_typer(rollout_app, name="rollout")
+
+
+class _State:
+    debug: bool = False
+
+
+STATE = _State()
+
+
+def _err(message: str) -> None:
+    """Errors and progress go to stderr; stdout is kept for machine-readable output."""
+    sys.stderr.write(message.rstrip("\n") + "\n")
+
+
+def _invoke(module: str, function: str, **kwargs: Any) -> None:
+    """Run ``ghtotekton.<module>.<function>(**kwargs)`` and turn its outcome into an exit code.
+
+    The command module is imported here, not at start-up, to keep ``--help`` light.
+    """
+    try:
+        mod = importlib.import_module(f"ghtotekton.{module}")
+        run: Callable[..., int | None] = getattr(mod, function)
+        code = run(**kwargs)
+    except GhToTektonError as exc:
+        if STATE.debug:
+            traceback.print_exc()
+        for diag in exc.diagnostics:
+            _err(diag.format())
+        raise typer.Exit(int(exc.exit_code)) from None
+    except (typer.Exit, typer.Abort):
+        raise
+    except KeyboardInterrupt:
+        _err("ghtotekton: interrupted")
+        raise typer.Exit(130) from None
+    except Exception as exc:  # the last line of defence: a bug in ghtotekton
+        if STATE.debug:
+            traceback.print_exc()
+        else:
+            _err(
+                f"ghtotekton: internal error: {type(exc).__name__}: {exc} "
+                "(rerun with --debug for the traceback and report it)"
+            )
+        raise typer.Exit(int(ExitCode.INTERNAL)) from None
+    raise typer.Exit(int(code or 0))
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"ghtotekton {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_version_callback,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
+    ] = False,
+    debug: Annotated[
+        bool,
+        typer.Option("--debug", help="Show full tracebacks instead of one-line errors."),
+    ] = False,
+    max_file_size: Annotated[
+        float,
+        typer.Option(
+            "--max-file-size",
+            envvar="GHTOTEKTON_MAX_FILE_MB",
+            min=0.001,
+            help="Largest input file (workflow, action, compose) read, in MB; larger ones are "
+            "refused with an error.",
+        ),
+    ] = 10.0,
+) -> None:
+    STATE.debug = debug
+    from ghtotekton import limits
+
+    limits.MAX_FILE_BYTES = int(max_file_size * 1024 * 1024)
+
+
+class AuditFormat(StrEnum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+    csv = "csv"
+
+
+class Target(StrEnum):
+    triggers = "triggers"
+    pac = "pac"
+
+
+class ValidateFormat(StrEnum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+
+
+class CheckFormat(StrEnum):
+    text = "text"
+    github = "github"
+    json = "json"
+    sarif = "sarif"
+
+
+class CompareFormat(StrEnum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+    html = "html"
+
+
+PathsArg = Annotated[
+    list[Path],
+    typer.Argument(
+        help="Workflow files, workflow folders or repository roots (the folder holding .github/).",
+        show_default=False,
+    ),
+]
+
+
+@app.command()
+def convert(
+    paths: PathsArg,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Folder the Tekton resources are written to.")
+    ] = Path("tekton"),
+    mappings: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--mappings",
+            help="Extra rule folder (mappings/*.yaml); repeatable; consulted before the built-in "
+            "rules.",
+        ),
+    ] = None,
+    target: Annotated[
+        Target,
+        typer.Option(
+            help="triggers: EventListener + bindings + templates; pac: Pipelines-as-Code .tekton/."
+        ),
+    ] = Target.triggers,
+    namespace: Annotated[
+        str | None, typer.Option(help="Namespace written into the generated resources.")
+    ] = None,
+) -> None:
+    """Convert GitHub Actions workflows into Tekton Tasks, Pipelines and Triggers."""
+    _invoke(
+        "commands.convert",
+        "run",
+        paths=paths,
+        output=output,
+        mappings=mappings or [],
+        target=target.value,
+        namespace=namespace,
+    )
+
+
+@app.command()
+def audit(
+    paths: PathsArg,
+    format: Annotated[
+        AuditFormat, typer.Option("--format", "-f", help="Report format.")
+    ] = AuditFormat.text,
+) -> None:
+    """Read workflows and report what they contain and what would convert, writing nothing.
+
+    Works over many repositories at once: pass several folders.
+    """
+    _invoke("commands.audit", "run", paths=paths, format=format.value)
+
+
+@app.command()
+def validate(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Tekton YAML files or folders.", show_default=False)
+    ],
+    format: Annotated[
+        ValidateFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = ValidateFormat.text,
+) -> None:
+    """Check Tekton YAML (ours or hand-written) against Tekton's schema and webhook rules."""
+    _invoke("commands.validate", "run", paths=paths, format=format.value)
+
+
+@app.command()
+def check(
+    workflows: Annotated[Path, typer.Option(help="Folder of the GitHub Actions workflows.")] = Path(
+        ".github/workflows"
+    ),
+    tekton: Annotated[Path, typer.Option(help="Folder of the committed Tekton output.")] = Path(
+        "tekton"
+    ),
+    format: Annotated[
+        CheckFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = CheckFormat.text,
+    strict: Annotated[
+        bool, typer.Option(help="Also fail on manual and unsupported findings.")
+    ] = False,
+) -> None:
+    """CI check for migration pull requests: regenerate, diff with committed files, validate."""
+    _invoke(
+        "commands.check",
+        "run",
+        workflows=workflows,
+        tekton=tekton,
+        format=format.value,
+        strict=strict,
+    )
+
+
+@app.command()
+def compare(
+    run_a: Annotated[
+        str,
+        typer.Option(
+            "--run-a", help="Run bundle of system A (folder or zip), usually GitHub Actions."
+        ),
+    ],
+    run_b: Annotated[
+        str,
+        typer.Option("--run-b", help="Run bundle of system B (folder or zip), usually Tekton."),
+    ],
+    baseline: Annotated[
+        str | None,
+        typer.Option(
+            help="A second run of system A on the same commit: what differs between A and this "
+            "is noise."
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option(help="compare.yaml with per-glob rules and tolerances.")
+    ] = None,
+    format: Annotated[
+        CompareFormat, typer.Option("--format", "-f", help="Report format.")
+    ] = CompareFormat.text,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the report here, not to stdout.")
+    ] = None,
+    migration_map: Annotated[
+        Path | None,
+        typer.Option("--migration-map", help="migration-map.json pairing jobs with tasks."),
+    ] = None,
+    record: Annotated[
+        bool, typer.Option(help="Also record the verdict in the rollout ledger.")
+    ] = False,
+) -> None:
+    """Compare what a GitHub Actions run and a Tekton run of the same commit produced."""
+    _invoke(
+        "commands.compare",
+        "run",
+        run_a=run_a,
+        run_b=run_b,
+        baseline=baseline,
+        config=config,
+        format=format.value,
+        output=output,
+        migration_map=migration_map,
+        record=record,
+    )
+
+
+@app.command()
+def explain(
+    target: Annotated[
+        str,
+        typer.Argument(
+            help="WORKFLOW[:JOB[:STEP]]: a workflow file, optionally a job id and a step id, "
+            "name or 1-based index."
+        ),
+    ],
+    mappings: Annotated[
+        list[Path] | None, typer.Option("--mappings", help="Extra rule folder; repeatable.")
+    ] = None,
+) -> None:
+    """Show which rule matched a workflow, job or step, from which line, and what it became."""
+    _invoke("commands.explain", "run", target=target, mappings=mappings or [])
+
+
+RolloutFile = Annotated[Path, typer.Option("--plan", help="The rollout plan.")]
+
+
+@rollout_app.command("init")
+def rollout_init(
+    plan: RolloutFile = Path("rollout.yaml"),
+    phases: Annotated[str, typer.Option(help="Tekton shares of the phases, in percent.")] = (
+        "10,50,100"
+    ),
+) -> None:
+    """Write rollout.yaml: phases with their Tekton share and the gate of each."""
+    _invoke("commands.rollout", "init", plan=plan, phases=phases)
+
+
+@rollout_app.command("status")
+def rollout_status(
+    plan: RolloutFile = Path("rollout.yaml"),
+    format: Annotated[
+        AuditFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = AuditFormat.text,
+) -> None:
+    """Show the phase, the gate's progress and the recent verdicts."""
+    _invoke("commands.rollout", "status", plan=plan, format=format.value)
+
+
+@rollout_app.command("record")
+def rollout_record(
+    compare_json: Annotated[
+        Path, typer.Argument(help="JSON report written by `compare --format json`.")
+    ],
+    plan: RolloutFile = Path("rollout.yaml"),
+) -> None:
+    """Add a comparison verdict to the rollout ledger."""
+    _invoke("commands.rollout", "record", plan=plan, compare_json=compare_json)
+
+
+@rollout_app.command("promote")
+def rollout_promote(
+    plan: RolloutFile = Path("rollout.yaml"),
+    force: Annotated[bool, typer.Option(help="Promote although the gate does not hold.")] = False,
+    reason: Annotated[str | None, typer.Option(help="Why; required with --force.")] = None,
+) -> None:
+    """Move to the next phase when its gate holds; writes the files for a pull request."""
+    _invoke("commands.rollout", "promote", plan=plan, force=force, reason=reason)
+
+
+@rollout_app.command("abort")
+def rollout_abort(
+    reason: Annotated[str, typer.Option(help="Why the rollout goes back.")],
+    plan: RolloutFile = Path("rollout.yaml"),
+) -> None:
+    """Go back to the previous phase (or to 0)."""
+    _invoke("commands.rollout", "abort", plan=plan, reason=reason)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

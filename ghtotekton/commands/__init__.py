@@ -1,0 +1,1 @@
+"""One module per CLI command; each exposes functions that return an exit code."""

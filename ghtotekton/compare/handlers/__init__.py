@@ -1,0 +1,1 @@
+"""One handler per file type, each with its own notion of "the same"."""

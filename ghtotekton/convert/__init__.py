@@ -1,0 +1,1 @@
+"""Source model -> Tekton model, driven by the rule table in mappings/."""

@@ -1,0 +1,1 @@
+"""The source side: GitHub Actions workflows, composite actions and reusable workflows."""

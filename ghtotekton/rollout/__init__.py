@@ -1,0 +1,1 @@
+"""The staged traffic shift from GitHub Actions to Tekton."""
