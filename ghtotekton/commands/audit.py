@@ -143,24 +143,14 @@ def _markdown(reports: list[dict[str, Any]], summary: dict[str, Any]) -> str:
 def _csv(reports: list[dict[str, Any]]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["file", "kind", "status", "job", "runs_on", "steps", "actions", "errors"])
+    writer.writerow(["file", "kind", "status", "job", "runs_on", "steps", "uses", "errors"])
     for report in reports:
         for f in report["files"]:
             errors = "; ".join(_diag_line(d) for d in f["diagnostics"] if d["severity"] == "error")
             if f["status"] == "ok" and f["kind"] == "workflow":
                 for job in f["jobs"]:
-                    writer.writerow(
-                        [
-                            f["path"],
-                            "workflow",
-                            "ok",
-                            job["id"],
-                            " ".join(job["runs_on"]),
-                            job["steps"],
-                            "",
-                            "",
-                        ]  # fmt: skip
-                    )
+                    row = [f["path"], "workflow", "ok", job["id"], " ".join(job["runs_on"])]
+                    writer.writerow([*row, job["steps"], job["uses"] or "", ""])
                 if not f["jobs"]:
                     writer.writerow([f["path"], "workflow", "ok", "", "", 0, "", ""])
             else:
