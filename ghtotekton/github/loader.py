@@ -9,16 +9,22 @@ matrices expand.
 from __future__ import annotations
 
 import copy
-import difflib
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from ghtotekton.errors import Diagnostic, InputError
 from ghtotekton.github import model as m
+from ghtotekton.pydantic_errors import (
+    Shapes,
+    data_path,
+    kind_of,
+    order,
+    validate_document,
+    validation_diagnostics,
+    value_at,
+)
 from ghtotekton.yamlsource import PathKey, YamlDocument, load_yaml_bytes, load_yaml_file
 
 
@@ -76,11 +82,11 @@ def workflow_from_document(doc: YamlDocument, path: Path) -> LoadedWorkflow:
         raise InputError(
             Diagnostic(
                 doc.pos(()),
-                f"a workflow must be a mapping, not {_kind_of(doc.data)}",
+                f"a workflow must be a mapping, not {kind_of(doc.data)}",
                 "start with keys such as `name:`, `on:` and `jobs:`",
             )
         )
-    workflow = _validate(m.Workflow, doc, "workflow")
+    workflow = validate_document(m.Workflow, doc, WORKFLOW_SHAPES)
     _stamp_positions(workflow, doc)
     errors: list[Diagnostic] = []
     warnings: list[Diagnostic] = []
@@ -93,7 +99,7 @@ def workflow_from_document(doc: YamlDocument, path: Path) -> LoadedWorkflow:
     warnings.extend(sem_warnings)
     warnings.extend(number_warnings(doc))
     if errors:
-        raise InputError(sorted(errors, key=_order))
+        raise InputError(sorted(errors, key=order))
     return LoadedWorkflow(path, doc.file, doc, workflow, warnings)
 
 
@@ -105,7 +111,7 @@ def load_action(path: Path, display: str | None = None) -> LoadedAction:
         raise InputError(
             Diagnostic(
                 doc.pos(()),
-                f"an action file must be a mapping, not {_kind_of(doc.data)}",
+                f"an action file must be a mapping, not {kind_of(doc.data)}",
                 "an action.yml has `name`, `inputs` and `runs`",
             )
         )
@@ -129,41 +135,25 @@ def _validate_action(doc: YamlDocument) -> tuple[m.Action, list[Diagnostic]]:
         first_error = exc
     unknown = [e for e in first_error.errors(include_url=False) if e["type"] == "extra_forbidden"]
     if len(unknown) != first_error.error_count():
-        raise InputError(validation_diagnostics(first_error, doc, "action"))
+        raise InputError(validation_diagnostics(first_error, doc, ACTION_SHAPES))
     warnings = [
         Diagnostic(d.position, d.message + " (ignored, as GitHub does)", d.hint, "warning", d.rule)
-        for d in validation_diagnostics(first_error, doc, "action")
+        for d in validation_diagnostics(first_error, doc, ACTION_SHAPES)
     ]
     trimmed = copy.deepcopy(doc.data)
     for err in unknown:
-        *parent, key = _data_path(err["loc"], doc.data)
-        holder = _value_at(trimmed, tuple(parent))
+        *parent, key = data_path(err["loc"], doc.data)
+        holder = value_at(trimmed, tuple(parent))
         holder.pop(key, None)
-    return _validate(
-        m.Action, YamlDocument(doc.file, trimmed, doc.positions, doc.key_positions), "action"
-    ), warnings
+    trimmed_doc = YamlDocument(doc.file, trimmed, doc.positions, doc.key_positions)
+    return validate_document(m.Action, trimmed_doc, ACTION_SHAPES), warnings
 
 
 # --- pydantic errors -> positioned diagnostics ---------------------------------------------------
 
 
-_TYPE_WORDS = {
-    "string_type": "a string",
-    "list_type": "a list",
-    "dict_type": "a mapping",
-    "model_type": "a mapping",
-    "model_attributes_type": "a mapping",
-    "bool_type": "true or false",
-    "bool_parsing": "true or false",
-    "int_type": "a whole number",
-    "int_parsing": "a whole number",
-    "float_type": "a number",
-    "float_parsing": "a number",
-    "none_required": "nothing (an empty value)",
-}
-
 # Which model sits at a path of a workflow (for "expected one of" hints on unknown keys).
-_WORKFLOW_SHAPES: list[tuple[tuple[str, ...], type[BaseModel], str]] = [
+WORKFLOW_SHAPES: Shapes = [
     ((), m.Workflow, "workflow"),
     (("on",), m.Triggers, "`on` (events)"),
     (("on", "push"), m.PushFilter, "`push`"),
@@ -195,7 +185,7 @@ _WORKFLOW_SHAPES: list[tuple[tuple[str, ...], type[BaseModel], str]] = [
     (("jobs", "*", "concurrency"), m.Concurrency, "`concurrency`"),
     (("jobs", "*", "runs-on"), m.RunsOnGroup, "`runs-on`"),
 ]
-_ACTION_SHAPES: list[tuple[tuple[str, ...], type[BaseModel], str]] = [
+ACTION_SHAPES: Shapes = [
     ((), m.Action, "action"),
     (("inputs", "*"), m.ActionInput, "action input"),
     (("outputs", "*"), m.ActionOutput, "action output"),
@@ -203,163 +193,6 @@ _ACTION_SHAPES: list[tuple[tuple[str, ...], type[BaseModel], str]] = [
     (("runs", "steps", "#"), m.CompositeStep, "composite step"),
     (("branding",), m.Branding, "`branding`"),
 ]
-
-
-def _shape_at(
-    path: PathKey, shapes: Sequence[tuple[tuple[str, ...], type[BaseModel], str]]
-) -> tuple[type[BaseModel], str] | None:
-    for pattern, model, label in shapes:
-        if len(pattern) != len(path):
-            continue
-        if all(
-            (p == "*" and isinstance(x, str)) or (p == "#" and isinstance(x, int)) or p == x
-            for p, x in zip(pattern, path, strict=True)
-        ):
-            return model, label
-    return None
-
-
-def _data_path(loc: Iterable[int | str], data: Any) -> PathKey:
-    """Follow a pydantic ``loc`` through the data, skipping union-branch and validator names."""
-    path: list[str | int] = []
-    cur = data
-    for elem in loc:
-        in_dict = isinstance(cur, dict) and isinstance(elem, str) and elem in cur
-        in_list = isinstance(cur, list) and isinstance(elem, int) and 0 <= elem < len(cur)
-        if in_dict or in_list:
-            path.append(elem)
-            cur = cur[elem]
-    return tuple(path)
-
-
-_M = TypeVar("_M", bound=BaseModel)
-
-
-def _validate(model: type[_M], doc: YamlDocument, what: str) -> _M:
-    try:
-        return model.model_validate(doc.data)
-    except ValidationError as exc:
-        raise InputError(validation_diagnostics(exc, doc, what)) from None
-
-
-def validation_diagnostics(exc: ValidationError, doc: YamlDocument, what: str) -> list[Diagnostic]:
-    """Turn pydantic's errors into one clear diagnostic per place in the file."""
-    shapes = _ACTION_SHAPES if what == "action" else _WORKFLOW_SHAPES
-    grouped: dict[tuple[PathKey, str | None], list[dict[str, Any]]] = {}
-    for err in exc.errors(include_url=False):
-        loc = tuple(err["loc"])
-        path = _data_path(loc, doc.data)
-        extra_key: str | None = None
-        if err["type"] in ("extra_forbidden", "missing"):
-            last = loc[-1] if loc else None
-            extra_key = str(last) if last is not None else None
-            if err["type"] == "extra_forbidden" and path and path[-1] == last:
-                path = path[:-1]
-        grouped.setdefault((path, extra_key), []).append(dict(err))
-    # A union reports one type error per branch it tried; when a branch got further (a deeper
-    # place, or a key-level error), those type errors are noise next to it.
-    keys = list(grouped)
-    deepest = [k for k in keys if not _dominated(k, keys, grouped[k])]
-    out: list[Diagnostic] = []
-    for path, key in deepest:
-        out.append(_diagnostic(doc, path, key, grouped[(path, key)], shapes))
-    return sorted(out, key=_order)
-
-
-def _dominated(
-    key: tuple[PathKey, str | None],
-    keys: list[tuple[PathKey, str | None]],
-    errors: list[dict[str, Any]],
-) -> bool:
-    path, extra = key
-    if extra is not None or any(e["type"] not in _TYPE_WORDS for e in errors):
-        return False
-    return any(
-        other != key
-        and other[0][: len(path)] == path
-        and (len(other[0]) > len(path) or other[1] is not None)
-        for other in keys
-    )
-
-
-def _diagnostic(
-    doc: YamlDocument,
-    path: PathKey,
-    key: str | None,
-    errors: list[dict[str, Any]],
-    shapes: Sequence[tuple[tuple[str, ...], type[BaseModel], str]],
-) -> Diagnostic:
-    types = {e["type"] for e in errors}
-    shape = _shape_at(path, shapes)
-    where = _dotted(path)
-    if "extra_forbidden" in types and key is not None:
-        label = shape[1] if shape else (f"`{where}`" if where else "this mapping")
-        hint = ""
-        if shape:
-            allowed = sorted(
-                f.alias or name
-                for name, f in shape[0].model_fields.items()
-                if not f.exclude and name != "pos"
-            )
-            close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.75)
-            hint = (
-                f"did you mean `{close[0]}`?" if close else "expected one of: " + ", ".join(allowed)
-            )
-        return Diagnostic(
-            doc.key_pos((*path, key)), f'unexpected key "{key}" for {label}', hint, rule="syntax"
-        )
-    if "missing" in types and key is not None:
-        label = shape[1] if shape else (f"`{where}`" if where else "the file")
-        return Diagnostic(doc.pos(path), f'"{key}" is required in {label}', rule="syntax")
-    custom = [e for e in errors if e["type"] in ("value_error", "assertion_error", "invalid_runs")]
-    if custom:
-        msg = str(custom[0]["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
-        return Diagnostic(doc.pos(path), f"{where}: {msg}" if where else msg, rule="syntax")
-    literal = [e for e in errors if e["type"] == "literal_error"]
-    if literal:
-        msg = str(literal[0]["msg"]).replace("Input should be", "expected")
-        return Diagnostic(doc.pos(path), f"{where or 'value'}: {msg}", rule="syntax")
-    wanted = sorted({_TYPE_WORDS.get(t, t.replace("_", " ")) for t in types})
-    got = _kind_of(_value_at(doc.data, path))
-    return Diagnostic(
-        doc.pos(path),
-        f"{where or 'value'}: expected {' or '.join(wanted)}, got {got}",
-        rule="syntax",
-    )
-
-
-def _value_at(data: Any, path: PathKey) -> Any:
-    for elem in path:
-        data = data[elem]
-    return data
-
-
-def _kind_of(value: Any) -> str:
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
-    if isinstance(value, int | float):
-        return f"the number {value}"
-    if isinstance(value, str):
-        shown = value if len(value) <= 40 else value[:37] + "..."
-        return f'the string "{shown}"'
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return type(value).__name__
-
-
-def _dotted(path: PathKey) -> str:
-    out = ""
-    for elem in path:
-        out += f"[{elem}]" if isinstance(elem, int) else (f".{elem}" if out else str(elem))
-    return out
-
-
-def _order(d: Diagnostic) -> tuple[int, int, str]:
-    return (d.position.line, d.position.col, d.message)
 
 
 # --- checks across the file ------------------------------------------------------------------
@@ -422,7 +255,7 @@ def check_needs(workflow: m.Workflow, doc: YamlDocument) -> list[Diagnostic]:
 
 def _is_list_at(doc: YamlDocument, path: PathKey) -> bool:
     try:
-        return isinstance(_value_at(doc.data, path), list)
+        return isinstance(value_at(doc.data, path), list)
     except (KeyError, IndexError, TypeError):
         return False
 
@@ -490,7 +323,7 @@ def number_warnings(doc: YamlDocument) -> list[Diagnostic]:
     """``3.10`` in YAML is the number 3.1: GitHub reads it so, and people rarely mean it."""
     out: list[Diagnostic] = []
     for path, raw in doc.raw_scalars.items():
-        value = _value_at(doc.data, path)
+        value = value_at(doc.data, path)
         shown = m.scalar_text(value) if isinstance(value, float) else raw
         if isinstance(value, float) and shown != raw and raw.rstrip("0").rstrip(".") == shown:
             out.append(
