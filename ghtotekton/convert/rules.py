@@ -1,0 +1,405 @@
+"""The rule table: data in ``mappings/*.yaml`` that says what each GitHub Actions construct becomes.
+
+Rules are data so that a platform team can teach the converter its own actions and runners
+without touching code (``--mappings DIR``; user folders are consulted before the built-in table).
+A rule matches one thing (an action by ``uses``, a ``run`` command by regex, a set of runner labels,
+a compose service property) and emits one thing (a step template, a catalog StepAction by resolver,
+the job image, a runner's scheduling, ``drop`` with a reason, or ``manual`` with an instruction).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from ghtotekton.errors import Diagnostic, InputError, Position
+from ghtotekton.github.uses import UsesRef
+from ghtotekton.pydantic_errors import Shapes, validate_document
+from ghtotekton.yamlsource import YamlDocument, load_yaml_file
+
+RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=80)]
+ResourceClass = Literal["gpu", "cpu"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Match(_Model):
+    """What a rule applies to; exactly one of the fields."""
+
+    uses: str | None = None
+    """``owner/name[/path]`` of an action, case-insensitive; ``*`` globs allowed."""
+    versions: str | None = None
+    """Constraints on the major version of ``uses``, e.g. ``">=3"`` or ``">=2,<5"``."""
+    run: str | None = None
+    """A regular expression searched in ``run:`` scripts (multi-line mode)."""
+    runner: list[str] | None = None
+    """Runner labels (``*`` globs) that must all be in ``runs-on``."""
+    compose: dict[str, Any] | None = None
+    """Compose service properties (dotted paths) and the values they must have."""
+
+    @model_validator(mode="after")
+    def _one(self) -> Match:
+        kinds = [k for k in ("uses", "run", "runner", "compose") if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise ValueError("`match` needs exactly one of `uses`, `run`, `runner`, `compose`")
+        if self.versions is not None and self.uses is None:
+            raise ValueError("`versions` goes with `uses`")
+        if self.versions is not None:
+            _parse_constraints(self.versions)
+        if self.run is not None:
+            try:
+                re.compile(self.run, re.MULTILINE)
+            except re.error as exc:
+                raise ValueError(f"`run` is not a valid regular expression: {exc}") from None
+        return self
+
+    @property
+    def kind(self) -> Literal["uses", "run", "runner", "compose"]:
+        if self.uses is not None:
+            return "uses"
+        if self.run is not None:
+            return "run"
+        if self.runner is not None:
+            return "runner"
+        return "compose"
+
+
+class StepTemplate(_Model):
+    """A step written by the rule; string values are jinja2 templates.
+
+    Templates see ``inputs`` (the ``with:`` values known before the run, by name),
+    ``input_env`` (input name -> the env var that carries its value at run time: scripts must use
+    these, never splice values, so untrusted text never becomes code), ``step`` and ``job`` facts.
+    """
+
+    name: str | None = None
+    image: str | None = None
+    script: str
+    env: dict[str, str] = Field(default_factory=dict)
+    working_dir: str | None = Field(None, alias="workingDir")
+
+
+class CatalogRef(_Model):
+    """A catalog StepAction (or Task) fetched by a Tekton resolver; param values are templates."""
+
+    kind: Literal["StepAction", "Task"] = "StepAction"
+    resolver: Literal["hub", "git", "bundles", "cluster", "http"]
+    params: dict[str, str]
+    with_params: dict[str, str] = Field(default_factory=dict)
+    """``with:`` input name -> the StepAction param it feeds."""
+
+
+class RunnerSpec(_Model):
+    """What a runner label set means on the cluster."""
+
+    image: str | None = None
+    node_selector: dict[str, str] = Field(default_factory=dict)
+    tolerations: list[dict[str, str]] = Field(default_factory=list)
+    gpu_count: int = 0
+    gpu_type: str | None = None
+    gpu_resource: str = "nvidia.com/gpu"
+
+
+class Emit(_Model):
+    """What a rule produces; exactly one of the fields."""
+
+    step: StepTemplate | None = None
+    catalog: CatalogRef | None = None
+    image: str | None = None
+    """The job's default image becomes this (a template), e.g. for ``setup-python``."""
+    runner: RunnerSpec | None = None
+    drop: str | None = None
+    """Why the step has no Tekton equivalent worth keeping (it is left out, with this reason)."""
+    manual: str | None = None
+    """What a person has to do instead (the step becomes a commented stub)."""
+
+    @model_validator(mode="after")
+    def _one(self) -> Emit:
+        kinds = [
+            k for k in ("step", "catalog", "image", "runner", "drop", "manual")
+            if getattr(self, k) is not None
+        ]  # fmt: skip
+        if len(kinds) != 1:
+            raise ValueError(
+                "`emit` needs exactly one of `step`, `catalog`, `image`, `runner`, `drop`, `manual`"
+            )
+        return self
+
+    @property
+    def kind(self) -> str:
+        for k in ("step", "catalog", "image", "runner", "drop", "manual"):
+            if getattr(self, k) is not None:
+                return k
+        raise AssertionError("validated to have one kind")  # pragma: no cover
+
+
+class Rule(_Model):
+    id: RuleId
+    match: Match
+    emit: Emit
+    resource_class: ResourceClass | None = Field(None, alias="class")
+    status: Literal["converted", "partial"] = "converted"
+    """``partial``: the emitted form works but loses something; ``docs`` must say what."""
+    docs: str
+    """What the Tekton form does and what it does not; quoted in the migration report."""
+    secrets: list[str] = Field(default_factory=list)
+    """Input names whose values are secrets (become secretKeyRef env, never literals)."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Rule:
+        if self.emit.runner is not None and self.match.kind != "runner":
+            raise ValueError("`emit.runner` goes with `match.runner`")
+        if self.match.kind == "runner" and self.emit.kind not in ("runner", "manual"):
+            raise ValueError("a `match.runner` rule emits `runner` or `manual`")
+        if not self.docs.strip():
+            raise ValueError("`docs` must say what the Tekton form does and does not do")
+        return self
+
+
+class RuleFile(_Model):
+    rules: list[Rule]
+
+
+RULE_SHAPES: Shapes = [
+    ((), RuleFile, "rule file"),
+    (("rules", "#"), Rule, "rule"),
+    (("rules", "#", "match"), Match, "`match`"),
+    (("rules", "#", "emit"), Emit, "`emit`"),
+    (("rules", "#", "emit", "step"), StepTemplate, "`emit.step`"),
+    (("rules", "#", "emit", "catalog"), CatalogRef, "`emit.catalog`"),
+    (("rules", "#", "emit", "runner"), RunnerSpec, "`emit.runner`"),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedRule:
+    """A rule with the place it was defined, for the report and ``explain``."""
+
+    rule: Rule
+    position: Position
+
+    @property
+    def id(self) -> str:
+        return self.rule.id
+
+
+def builtin_mappings_dir() -> Path:
+    """The shipped rule table: in the wheel, or ``mappings/`` beside the package in a checkout."""
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here / "mappings", here.parent / "mappings"):
+        if candidate.is_dir():
+            return candidate
+    raise InputError(
+        Diagnostic(Position(str(here)), "the built-in rule table (mappings/) is missing")
+    )
+
+
+def load_rule_file(path: Path) -> list[LoadedRule]:
+    doc = load_yaml_file(path)
+    data = doc.data if doc.data is not None else {"rules": []}
+    doc = YamlDocument(doc.file, data, doc.positions, doc.key_positions)
+    parsed = validate_document(RuleFile, doc, RULE_SHAPES)
+    return [LoadedRule(rule, doc.pos(("rules", i))) for i, rule in enumerate(parsed.rules)]
+
+
+@dataclass(slots=True)
+class RuleSet:
+    """Rules in precedence order: user folders first (in the order given), then the built-ins."""
+
+    rules: list[LoadedRule] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, user_dirs: Sequence[Path] = (), *, builtin: bool = True) -> RuleSet:
+        folders = [*user_dirs, *([builtin_mappings_dir()] if builtin else [])]
+        rules: list[LoadedRule] = []
+        errors: list[Diagnostic] = []
+        for folder in folders:
+            if not folder.is_dir():
+                errors.append(Diagnostic(Position(str(folder)), "rule folder not found"))
+                continue
+            for path in sorted(folder.glob("*.y*ml")):
+                try:
+                    rules.extend(load_rule_file(path))
+                except InputError as exc:
+                    errors.extend(exc.diagnostics)
+        if errors:
+            raise InputError(errors)
+        return cls(rules)
+
+    @cached_property
+    def _ids(self) -> dict[str, LoadedRule]:
+        out: dict[str, LoadedRule] = {}
+        for rule in self.rules:
+            out.setdefault(rule.id, rule)
+        return out
+
+    def by_id(self, rule_id: str) -> LoadedRule | None:
+        return self._ids.get(rule_id)
+
+    def _of(self, kind: str) -> Iterable[LoadedRule]:
+        return (r for r in self.rules if r.rule.match.kind == kind)
+
+    def match_uses(self, ref: UsesRef) -> LoadedRule | None:
+        """The first rule for this action whose version range admits the ref."""
+        name = ref.name.lower()
+        for loaded in self._of("uses"):
+            match = loaded.rule.match
+            assert match.uses is not None
+            if not fnmatch.fnmatchcase(name, match.uses.lower()):
+                continue
+            if match.versions is None or version_admits(match.versions, ref.ref):
+                return loaded
+        return None
+
+    def match_run(self, script: str) -> list[LoadedRule]:
+        """Every ``run`` rule whose regex is found in the script, in precedence order."""
+        return [
+            r
+            for r in self._of("run")
+            if re.search(r.rule.match.run or "", script, re.MULTILINE) is not None
+        ]
+
+    def match_runner(self, labels: Sequence[str]) -> LoadedRule | None:
+        """The first runner rule whose label patterns are all present in ``labels``."""
+        for loaded in self._of("runner"):
+            patterns = loaded.rule.match.runner or []
+            if patterns and all(
+                any(fnmatch.fnmatchcase(label.lower(), p.lower()) for label in labels)
+                for p in patterns
+            ):
+                return loaded
+        return None
+
+    def match_compose(self, service: dict[str, Any]) -> list[LoadedRule]:
+        """Every ``compose`` rule whose properties the (plain-data) service has."""
+        out = []
+        for loaded in self._of("compose"):
+            wanted = loaded.rule.match.compose or {}
+            if all(_dotted_get(service, key) == value for key, value in wanted.items()):
+                out.append(loaded)
+        return out
+
+
+def _dotted_get(data: Any, dotted: str) -> Any:
+    for part in dotted.split("."):
+        if not isinstance(data, dict) or part not in data:
+            return None
+        data = data[part]
+    return data
+
+
+_CONSTRAINT = re.compile(r"^(>=|<=|==|>|<|=)?\s*v?(\d+)$")
+
+
+def _parse_constraints(text: str) -> list[tuple[str, int]]:
+    out = []
+    for part in text.split(","):
+        match = _CONSTRAINT.match(part.strip())
+        if not match:
+            raise ValueError(f"version constraint `{part.strip()}` is not like `>=3` or `<5`")
+        out.append((match.group(1) or "==", int(match.group(2))))
+    return out
+
+
+_MAJOR = re.compile(r"^v?(\d+)(?:\.\d+)*(?:[-+].*)?$")
+
+
+def major_version(ref: str) -> int | None:
+    """The major version of ``v4``, ``v4.1.2`` or ``4``; None for a branch or a commit SHA."""
+    match = _MAJOR.match(ref.strip())
+    return int(match.group(1)) if match else None
+
+
+def version_admits(constraints: str, ref: str) -> bool:
+    """Whether a ref satisfies constraints on its major version.
+
+    A commit SHA or a branch says nothing about the version; the rule is applied anyway (SHA
+    pinning is good practice and must not make a known action unknown).
+    """
+    major = major_version(ref)
+    if major is None:
+        return True
+    ops = {
+        ">=": major.__ge__, "<=": major.__le__, ">": major.__gt__, "<": major.__lt__,
+        "==": major.__eq__, "=": major.__eq__,
+    }  # fmt: skip
+    return all(ops[op](value) for op, value in _parse_constraints(constraints))
+
+
+# --- rendering ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateContext:
+    """What a rule's templates may use. Values known only at run time are never here as text:
+    templates reach them through the env var names in ``input_env``."""
+
+    inputs: dict[str, str]
+    """``with:`` values known before the run (no ``${{ }}``), as text."""
+    given: frozenset[str]
+    """Every ``with:`` input the step sets, known or not."""
+    input_env: dict[str, str]
+    """Input name -> env var carrying its value at run time (``INPUT_FETCH_DEPTH``)."""
+    job: dict[str, Any] = field(default_factory=dict)
+    """Facts about the job: ``id``, ``image``, ``workspaces`` (name -> mount path expression)."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "inputs": self.inputs,
+            "given": self.given,
+            "input_env": self.input_env,
+            "job": self.job,
+        }
+
+
+def input_env_name(name: str) -> str:
+    """GitHub's own convention for action inputs: ``fetch-depth`` -> ``INPUT_FETCH_DEPTH``."""
+    return "INPUT_" + re.sub(r"[^A-Za-z0-9_]", "_", name).upper()
+
+
+class RenderError(ValueError):
+    """A rule template that fails to render: a bug in the rule, reported with the rule's place."""
+
+
+def render(template: str, context: TemplateContext) -> str:
+    """Render one template string in a sandbox, failing on undefined names."""
+    from jinja2 import StrictUndefined, TemplateError
+    from jinja2.sandbox import SandboxedEnvironment
+
+    env = SandboxedEnvironment(
+        undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False
+    )
+    try:
+        return env.from_string(template).render(context.as_dict())
+    except TemplateError as exc:
+        raise RenderError(str(exc)) from None
+
+
+def render_step(rule: LoadedRule, context: TemplateContext) -> dict[str, Any]:
+    """The step a ``step`` rule writes, as plain data (name, image, script, env, workingDir)."""
+    template = rule.rule.emit.step
+    assert template is not None
+    try:
+        out: dict[str, Any] = {"script": render(template.script, context)}
+        if template.name:
+            out["name"] = render(template.name, context)
+        if template.image:
+            out["image"] = render(template.image, context)
+        if template.env:
+            out["env"] = {k: render(v, context) for k, v in template.env.items()}
+        if template.working_dir:
+            out["workingDir"] = render(template.working_dir, context)
+    except RenderError as exc:
+        raise InputError(
+            Diagnostic(rule.position, f"rule `{rule.id}` failed to render: {exc}")
+        ) from None
+    return out
