@@ -1,11 +1,36 @@
-"""`ghtotekton convert`: not built yet; the CLI contract is in place so scripts can rely on it."""
+"""`ghtotekton convert PATH...`: write Tekton resources and the migration report."""
 
 from __future__ import annotations
 
-from typing import Any
+import sys
+from pathlib import Path
 
-from ghtotekton.commands._stub import not_implemented
+from ghtotekton.convert.engine import Options, convert_paths
+from ghtotekton.errors import ExitCode
+from ghtotekton.tekton.emit import write_tree
 
 
-def run(**_: Any) -> int:
-    not_implemented("convert")
+def run(
+    *,
+    paths: list[Path],
+    output: Path,
+    mappings: list[Path],
+    target: str = "triggers",
+    namespace: str | None = None,
+) -> int:
+    result = convert_paths(paths, Options(list(mappings), target, namespace))
+    write_tree(output, result.files)
+    for _display, errors in sorted(result.failed.items()):
+        for line in errors:
+            sys.stderr.write(line + "\n")
+    summary = result.report["summary"]
+    classes = summary["workflow_classes"]
+    steps = summary["step_classes"]
+    sys.stderr.write(
+        f"wrote {len(result.files)} files to {output}/: {summary['workflows']} workflow(s) "
+        f"({classes['successful']['count']} successful, "
+        f"{classes['partially successful']['count']} partial, "
+        f"{classes['unsupported']['count']} unsupported, {classes['failed']['count']} failed); "
+        f"steps {steps['known']['percent']}% known. See {output}/migration-report.md\n"
+    )
+    return int(ExitCode.BAD_INPUT) if result.failed else int(ExitCode.OK)

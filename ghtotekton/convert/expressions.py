@@ -1,0 +1,387 @@
+"""``${{ }}`` -> Tekton: params, env vars, secret references and shell, never spliced script text.
+
+On GitHub an expression is pasted into the script before the shell runs; a branch name or a pull
+request title with a quote in it then becomes code (script injection). Here every value reaches a
+step as an environment variable fed from a Tekton param, a secret or a task result, and the script
+reads the variable. What cannot be said that way is returned as a problem for a finding, never
+dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal as Lit
+
+from ghtotekton.convert.naming import env_name, param_name
+from ghtotekton.github import expressions as ex
+
+SourceKind = Lit["param", "env", "secret", "configmap", "literal", "runtime"]
+
+RUNNER_FACTS = {
+    "os": "Linux",
+    "arch": "X64",
+    "name": "tekton",
+    "temp": "/tmp",
+    "tool_cache": "/opt/hostedtoolcache",
+    "environment": "self-hosted",
+    "debug": "",
+}
+"""``runner.*`` on a Tekton pod: a Linux container; the values a script can rely on."""
+
+STANDARD_GITHUB = {
+    "sha": "GITHUB_SHA",
+    "ref": "GITHUB_REF",
+    "ref_name": "GITHUB_REF_NAME",
+    "ref_type": "GITHUB_REF_TYPE",
+    "head_ref": "GITHUB_HEAD_REF",
+    "base_ref": "GITHUB_BASE_REF",
+    "repository": "GITHUB_REPOSITORY",
+    "repository_owner": "GITHUB_REPOSITORY_OWNER",
+    "server_url": "GITHUB_SERVER_URL",
+    "api_url": "GITHUB_API_URL",
+    "event_name": "GITHUB_EVENT_NAME",
+    "actor": "GITHUB_ACTOR",
+    "run_id": "GITHUB_RUN_ID",
+    "run_number": "GITHUB_RUN_NUMBER",
+    "run_attempt": "GITHUB_RUN_ATTEMPT",
+    "workflow": "GITHUB_WORKFLOW",
+    "job": "GITHUB_JOB",
+}
+"""``github.*`` values every step gets as the env vars a runner sets, fed from pipeline params."""
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where the value of one context reference comes from in Tekton."""
+
+    kind: SourceKind
+    env: str = ""
+    """The env var a script reads (for every kind but ``literal``)."""
+    param: str = ""
+    """``param``: the task param name that carries it."""
+    feed: str = ""
+    """``param``: what the pipeline passes (``$(params.x)``, ``$(tasks.t.results.r)``)."""
+    secret_key: str = ""
+    text: str = ""
+    """``literal``: the value; ``runtime``: the shell that computes it."""
+
+
+@dataclass(slots=True)
+class Untranslatable:
+    """An expression we could not carry over faithfully, for a finding."""
+
+    source: str
+    reason: str
+
+
+@dataclass(slots=True)
+class Scope:
+    """What a job's expressions need, collected while its steps are converted.
+
+    ``resolve`` is given by the job converter: it knows the job's env, matrix, needs and steps.
+    """
+
+    resolve: Callable[[tuple[str, ...]], Source | Untranslatable]
+    used: dict[str, Source] = field(default_factory=dict)
+    """Env var name -> source, for every reference used (the job converter declares them)."""
+    problems: list[Untranslatable] = field(default_factory=list)
+
+    def source_of(self, path: tuple[str, ...]) -> Source | Untranslatable:
+        found = self.resolve(path)
+        if isinstance(found, Source) and found.kind != "literal":
+            self.used.setdefault(found.env, found)
+        return found
+
+
+def reference_path(node: ex.Node) -> tuple[str, ...] | None:
+    """``github.event.pull_request.title`` as a path, or None when it is not a plain reference."""
+    parts: list[str] = []
+    while True:
+        if isinstance(node, ex.Variable):
+            parts.append(node.name.lower())
+            return tuple(reversed(parts))
+        if isinstance(node, ex.Property):
+            parts.append(node.name)
+            node = node.obj
+        elif isinstance(node, ex.Index) and isinstance(node.index, ex.Literal):
+            if not isinstance(node.index.value, str):
+                return None
+            parts.append(node.index.value)
+            node = node.obj
+        else:
+            return None
+
+
+def default_resolve(path: tuple[str, ...]) -> Source | Untranslatable:
+    """How contexts that do not depend on the job map (``github``, ``inputs``, ``secrets`` ...)."""
+    root, rest = path[0], path[1:]
+    joined = ".".join(path)
+    if root == "github" and rest:
+        key = rest[0].lower()
+        if len(rest) == 1 and key == "workspace":
+            return Source("literal", text="$(workspaces.source.path)")
+        if len(rest) == 1 and key == "token":
+            return Source("secret", env="GITHUB_TOKEN", secret_key="GITHUB_TOKEN")
+        if len(rest) == 1 and key in STANDARD_GITHUB:
+            name = param_name("github", key.replace("_", "-"))
+            return Source("param", env=STANDARD_GITHUB[key], param=name, feed=f"$(params.{name})")
+        name = param_name("github", *[p.lower().replace("_", "-") for p in rest])
+        return Source(
+            "param", env=env_name("GHT", "github", *rest), param=name, feed=f"$(params.{name})"
+        )
+    if root == "inputs" and len(rest) == 1:
+        name = param_name("inputs", rest[0])
+        return Source(
+            "param", env=env_name("GHT", "inputs", rest[0]), param=name, feed=f"$(params.{name})"
+        )
+    if root == "secrets" and len(rest) == 1:
+        if rest[0].upper() == "GITHUB_TOKEN":
+            return Source("secret", env="GITHUB_TOKEN", secret_key="GITHUB_TOKEN")
+        return Source("secret", env=env_name("GHT_SECRET", rest[0]), secret_key=rest[0])
+    if root == "vars" and len(rest) == 1:
+        return Source("configmap", env=env_name("GHT_VAR", rest[0]), secret_key=rest[0])
+    if root == "env" and len(rest) == 1:
+        return Source("env", env=rest[0])
+    if root == "runner" and len(rest) == 1 and rest[0].lower() in RUNNER_FACTS:
+        return Source("literal", text=RUNNER_FACTS[rest[0].lower()])
+    return Untranslatable(joined, f"`{joined}` has no Tekton counterpart yet")
+
+
+# --- scripts -----------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class ScriptTranslation:
+    text: str
+    prelude: list[str] = field(default_factory=list)
+    """Shell lines to run first (runtime values such as earlier steps' outputs)."""
+
+
+def translate_script(text: str, scope: Scope, *, shell_kind: str = "sh") -> ScriptTranslation:
+    """Replace each ``${{ }}`` in a shell script by a variable reference the shell expands.
+
+    Quoting is followed so a reference inside single quotes is still expanded the way GitHub's
+    textual splice would be (``'a'"${X}"'b'``). Non-shell scripts (python, pwsh) get the value
+    through the environment only: the expression is reported for a person to wire in.
+    """
+    found = ex.find_expressions(text)
+    if not found:
+        return ScriptTranslation(text)
+    out: list[str] = []
+    prelude: list[str] = []
+    last = 0
+    quotes = _quote_states(text) if shell_kind == "sh" else None
+    for embedded in found:
+        out.append(text[last : embedded.start])
+        last = embedded.end
+        original = text[embedded.start : embedded.end]
+        if embedded.node is None:
+            scope.problems.append(Untranslatable(original, "the expression does not parse"))
+            out.append(original)
+            continue
+        if quotes is None:
+            scope.problems.append(
+                Untranslatable(original, "expressions inside non-shell scripts need a person")
+            )
+            out.append(original)
+            continue
+        shell = shell_value(embedded.node, scope, prelude)
+        if shell is None:
+            out.append(original)
+            continue
+        state = quotes[embedded.start] if embedded.start < len(quotes) else "none"
+        if state == "single":
+            out.append(f"'\"{shell}\"'")
+        elif state == "quoted-heredoc":
+            scope.problems.append(
+                Untranslatable(original, "inside a quoted heredoc the shell expands nothing")
+            )
+            out.append(original)
+        else:
+            out.append(shell)
+    out.append(text[last:])
+    return ScriptTranslation("".join(out), prelude)
+
+
+_SAFE_LITERAL = re.compile(r"^[A-Za-z0-9_./:@%+=,-]*$")
+
+
+def shell_value(node: ex.Node, scope: Scope, prelude: list[str]) -> str | None:
+    """Shell text (a ``${VAR}`` form) with the value GitHub would paste; None when impossible."""
+    if isinstance(node, ex.Literal):
+        text = ex.to_string(node.value)
+        if _SAFE_LITERAL.match(text):
+            return text
+        scope.problems.append(Untranslatable(ex.unparse(node), "literal with shell characters"))
+        return None
+    path = reference_path(node)
+    if path is not None:
+        found = scope.source_of(path)
+        if isinstance(found, Untranslatable):
+            scope.problems.append(found)
+            return None
+        if found.kind == "literal":
+            if _SAFE_LITERAL.match(found.text):
+                return found.text
+            scope.problems.append(Untranslatable(ex.unparse(node), "value with shell characters"))
+            return None
+        if found.kind == "runtime":
+            line = f'{found.env}="$({found.text})"'
+            if line not in prelude:
+                prelude.append(line)
+        return "${" + found.env + "}"
+    if isinstance(node, ex.Logical) and node.op == "||":
+        # GitHub returns the first truthy operand; a param is a string, truthy unless empty.
+        left = shell_value(node.left, scope, prelude)
+        right = shell_value(node.right, scope, prelude)
+        if left is not None and right is not None and left.startswith("${") and left.endswith("}"):
+            return "${" + left[2:-1] + ":-" + right + "}"
+        scope.problems.append(Untranslatable(ex.unparse(node), "`||` of these operands"))
+        return None
+    scope.problems.append(
+        Untranslatable(ex.unparse(node), "computed expressions are not translated yet")
+    )
+    return None
+
+
+def _quote_states(text: str) -> list[str]:
+    """Per character of a shell script: 'none', 'single', 'double' or 'quoted-heredoc'.
+
+    A light scanner (quotes, backslashes, comments, heredocs), enough to know how a spliced
+    value would have been read; it does not need to understand the whole shell grammar.
+    """
+    states = ["none"] * len(text)
+    i = 0
+    state = "none"
+    heredocs: list[tuple[str, bool]] = []
+    n = len(text)
+    while i < n:
+        c = text[i]
+        states[i] = state
+        if state == "single":
+            if c == "'":
+                state = "none"
+            i += 1
+            continue
+        if state == "double":
+            if c == "\\" and i + 1 < n:
+                states[i + 1] = state
+                i += 2
+                continue
+            if c == '"':
+                state = "none"
+            i += 1
+            continue
+        # unquoted
+        if c == "\\" and i + 1 < n:
+            states[i + 1] = state
+            i += 2
+            continue
+        if c == "'":
+            state = "single"
+        elif c == '"':
+            state = "double"
+        elif c == "#" and (i == 0 or text[i - 1] in " \t\n;"):
+            end = text.find("\n", i)
+            end = n if end == -1 else end
+            for j in range(i, end):
+                states[j] = "none"
+            i = end
+            continue
+        elif text.startswith("<<", i):
+            match = re.match(r"<<-?\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\1", text[i:])
+            if match:
+                heredocs.append((match.group(2), bool(match.group(1))))
+                for j in range(i, i + match.end()):
+                    states[j] = "none"
+                i += match.end()
+                continue
+        elif c == "\n" and heredocs:
+            i = _skip_heredocs(text, i + 1, heredocs, states)
+            heredocs = []
+            continue
+        i += 1
+    return states
+
+
+def _skip_heredocs(text: str, i: int, heredocs: list[tuple[str, bool]], states: list[str]) -> int:
+    for word, quoted in heredocs:
+        body_state = "quoted-heredoc" if quoted else "none"
+        while i < len(text):
+            end = text.find("\n", i)
+            end = len(text) if end == -1 else end
+            for j in range(i, min(end + 1, len(text))):
+                states[j] = body_state
+            line = text[i:end]
+            i = end + 1
+            if line.strip() == word:
+                break
+    return i
+
+
+# --- conditions ---------------------------------------------------------------------------------
+
+
+STATUS_FUNCTIONS = {"success", "always", "failure", "cancelled"}
+
+
+def status_calls(node: ex.Node) -> set[str]:
+    """The status functions a condition calls (lower case)."""
+    return {name.lower() for name in ex.calls(node)} & STATUS_FUNCTIONS
+
+
+def shell_condition(node: ex.Node, scope: Scope, prelude: list[str]) -> str | None:
+    """A bash test with GitHub's meaning for a condition, or None when it cannot be said.
+
+    String comparisons are case-insensitive on GitHub, so both sides are lower-cased.
+    Status functions are answered by the caller (``success()`` is what reaching the step means).
+    """
+    if isinstance(node, ex.Call) and node.name.lower() in STATUS_FUNCTIONS:
+        return {"success": "true", "always": "true", "cancelled": "false"}.get(node.name.lower())
+    if isinstance(node, ex.Not):
+        inner = shell_condition(node.expr, scope, prelude)
+        return None if inner is None else f"! {{ {inner}; }}"
+    if isinstance(node, ex.Logical):
+        left = shell_condition(node.left, scope, prelude)
+        right = shell_condition(node.right, scope, prelude)
+        if left is None or right is None:
+            return None
+        op = "&&" if node.op == "&&" else "||"
+        return f"{{ {left}; }} {op} {{ {right}; }}"
+    if isinstance(node, ex.Compare) and node.op in ("==", "!="):
+        left = _lowered(node.left, scope, prelude)
+        right = _lowered(node.right, scope, prelude)
+        if left is None or right is None:
+            return None
+        test = "==" if node.op == "==" else "!="
+        return f'[[ "{left}" {test} "{right}" ]]'
+    if isinstance(node, ex.Call) and node.name.lower() in ("startswith", "endswith", "contains"):
+        if len(node.args) != 2:
+            return None
+        hay = _lowered(node.args[0], scope, prelude)
+        needle = node.args[1]
+        if hay is None or not isinstance(needle, ex.Literal) or not isinstance(needle.value, str):
+            return None
+        lit = needle.value.lower()
+        if not _SAFE_LITERAL.match(lit):
+            return None
+        pattern = {"startswith": f"{lit}*", "endswith": f"*{lit}", "contains": f"*{lit}*"}
+        return f'[[ "{hay}" == {pattern[node.name.lower()]} ]]'
+    value = shell_value(node, scope, prelude)
+    if value is None:
+        return None
+    # A bare value: truthy unless empty, "false" is a non-empty string and truthy (GitHub agrees
+    # only for strings; booleans from params arrive as the strings "true"/"false").
+    return f'[[ -n "{value}" && "{value}" != "false" && "{value}" != "0" ]]'
+
+
+def _lowered(node: ex.Node, scope: Scope, prelude: list[str]) -> str | None:
+    if isinstance(node, ex.Literal):
+        text = ex.to_string(node.value).lower()
+        return text if _SAFE_LITERAL.match(text) else None
+    value = shell_value(node, scope, prelude)
+    if value is None or not (value.startswith("${") and value.endswith("}")):
+        return value
+    return "${" + value[2:-1] + ",,}" if ":-" not in value else None

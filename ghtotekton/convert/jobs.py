@@ -1,0 +1,599 @@
+"""One GitHub Actions job -> a Tekton Task plus the pipeline task that runs it.
+
+Steps of a job share a pod and a filesystem, as they share a runner: the Task's steps run in order
+in one pod, ``/workspace`` carries ``$GITHUB_ENV``/``$GITHUB_OUTPUT``/``$GITHUB_PATH`` between
+them, and the ``source`` workspace (an emptyDir per TaskRun) is the job's own clean checkout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ghtotekton.convert import expressions as cx
+from ghtotekton.convert.findings import Finding, JobOutcome
+from ghtotekton.convert.naming import dns_label, env_name, param_name, unique
+from ghtotekton.convert.rules import RuleSet
+from ghtotekton.convert.steps import (
+    GHT_DIR,
+    StepContext,
+    convert_step,
+    duration,
+    env_entries,
+    env_entry,
+    value_from,
+)
+from ghtotekton.errors import Position
+from ghtotekton.github import expressions as ex
+from ghtotekton.github import model as m
+from ghtotekton.github.loader import LoadedWorkflow
+from ghtotekton.github.repository import Repository
+
+DEFAULT_IMAGE = "docker.io/library/ubuntu:24.04"
+SOURCE_ANNOTATION = "ghtotekton.dev/source"
+
+SETUP_SCRIPT = r"""#!/bin/sh
+# GitHub's runner files: $GITHUB_ENV, $GITHUB_PATH, $GITHUB_STEP_SUMMARY and per-step outputs.
+set -e
+mkdir -p "$GHT_DIR/outputs" "$GHT_DIR/summary"
+: > "$GHT_DIR/env"
+: > "$GHT_DIR/path"
+cat > "$GHT_DIR/lib.sh" <<'GHT_LIB'
+# Read NAME=value lines and NAME<<DELIMITER blocks, as GitHub does for these files.
+ght_read() {
+  _ght_file=$1 _ght_want=$2
+  [ -s "$_ght_file" ] || return 0
+  while IFS= read -r _ght_line || [ -n "$_ght_line" ]; do
+    case "$_ght_line" in
+      *'<<'*)
+        _ght_name=${_ght_line%%<<*} _ght_delim=${_ght_line#*<<} _ght_value= _ght_first=1
+        while IFS= read -r _ght_l && [ "$_ght_l" != "$_ght_delim" ]; do
+          if [ $_ght_first = 1 ]; then _ght_value=$_ght_l _ght_first=0
+          else _ght_value="$_ght_value
+$_ght_l"; fi
+        done ;;
+      *=*) _ght_name=${_ght_line%%=*} _ght_value=${_ght_line#*=} ;;
+      *) continue ;;
+    esac
+    if [ -z "$_ght_want" ]; then export "$_ght_name=$_ght_value"
+    elif [ "$_ght_name" = "$_ght_want" ]; then printf '%s' "$_ght_value"; fi
+  done < "$_ght_file"
+}
+ght_load_env() {
+  ght_read "$GHT_DIR/env" ""
+  if [ -s "$GHT_DIR/path" ]; then
+    while IFS= read -r _ght_p; do PATH="$_ght_p:$PATH"; done < "$GHT_DIR/path"
+    export PATH
+  fi
+}
+ght_output() { ght_read "$GHT_DIR/outputs/$1" "$2"; }
+GHT_LIB
+"""
+
+
+@dataclass(slots=True)
+class JobConversion:
+    outcome: JobOutcome
+    task: dict[str, Any]
+    pipeline_task: dict[str, Any]
+    is_finally: bool
+    pipeline_params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Pipeline params this job needs (name -> spec), merged by the workflow converter."""
+    workspaces: set[str] = field(default_factory=set)
+    secrets: set[str] = field(default_factory=set)
+    runner: dict[str, Any] = field(default_factory=dict)
+    """Scheduling for the PipelineRun's taskRunSpecs (nodeSelector, tolerations, gpu)."""
+
+
+def convert_job(
+    loaded: LoadedWorkflow,
+    pipeline_name: str,
+    job_id: str,
+    job: m.Job,
+    task_names: dict[str, str],
+    rules: RuleSet,
+    repo: Repository | None,
+    taken_tasks: set[str],
+) -> JobConversion:
+    """``task_names`` maps every job id of the workflow to its pipeline task name."""
+    wf = loaded.workflow
+    where = job.pos or Position(loaded.display)
+    pt_name = task_names[job_id]
+    task_name = unique(dns_label(f"{pipeline_name}-{job_id}"), taken_tasks)
+    outcome = JobOutcome(job_id, where, pt_name, task_name)
+    findings = outcome.findings
+
+    matrix_keys = _matrix_keys(job)
+    env_names = _env_names(wf, job)
+    step_ids = {s.id.lower(): s for s in job.steps or [] if s.id}
+
+    workflow_name = wf.name or loaded.display
+
+    def resolve(path: tuple[str, ...]) -> cx.Source | cx.Untranslatable:
+        root = path[0]
+        if root == "github" and len(path) == 2 and path[1].lower() == "job":
+            return cx.Source("literal", text=job_id)
+        if root == "github" and len(path) == 2 and path[1].lower() == "workflow":
+            return cx.Source("env", env="GITHUB_WORKFLOW")
+        if root == "matrix" and len(path) == 2:
+            key = next((k for k in matrix_keys if k.lower() == path[1].lower()), path[1])
+            name = param_name("matrix", key)
+            return cx.Source("param", env=env_name("GHT_MATRIX", key), param=name, feed="")
+        if root == "steps" and len(path) == 4 and path[2] == "outputs":
+            step = step_ids.get(path[1].lower())
+            if step is None:
+                return cx.Untranslatable(".".join(path), f"no step with id `{path[1]}`")
+            step_name = dns_label(step.id or "")
+            return cx.Source(
+                "runtime",
+                env=env_name("GHT_STEPS", path[1], "OUTPUTS", path[3]),
+                text=f"ght_output {step_name} {path[3]}",
+            )
+        if root == "needs" and len(path) == 4 and path[2] == "outputs":
+            target = task_names.get(_job_key(wf, path[1]))
+            if target is None:
+                return cx.Untranslatable(".".join(path), f"no job `{path[1]}`")
+            name = param_name("needs", path[1], path[3])
+            return cx.Source(
+                "param",
+                env=env_name("GHT_NEEDS", path[1], "OUTPUTS", path[3]),
+                param=name,
+                feed=f"$(tasks.{target}.results.{_result_name(path[3])})",
+            )
+        if root == "needs" and len(path) == 3 and path[2] == "result":
+            target = task_names.get(_job_key(wf, path[1]))
+            if target is None:
+                return cx.Untranslatable(".".join(path), f"no job `{path[1]}`")
+            name = param_name("needs", path[1], "result")
+            return cx.Source(
+                "param",
+                env=env_name("GHT_NEEDS", path[1], "RESULT"),
+                param=name,
+                feed=f"$(tasks.{target}.status)",
+            )
+        if root == "env" and len(path) == 2 and path[1] not in env_names:
+            return cx.Source("env", env=path[1])
+        return cx.default_resolve(path)
+
+    scope = cx.Scope(resolve)
+    runner_rule = rules.match_runner(job.runner_labels()) if job.runs_on is not None else None
+    runner: dict[str, Any] = {}
+    image = DEFAULT_IMAGE
+    if runner_rule is not None:
+        outcome.runner_rule = runner_rule.id
+        runner_spec = runner_rule.rule.emit.runner
+        if runner_spec is not None:
+            image = runner_spec.image or image
+            runner = {
+                "nodeSelector": dict(runner_spec.node_selector),
+                "tolerations": [dict(t) for t in runner_spec.tolerations],
+                "gpu": runner_spec.gpu_count,
+                "gpuResource": runner_spec.gpu_resource,
+            }
+        elif runner_rule.rule.emit.manual:
+            findings.append(
+                Finding(
+                    "manual",
+                    runner_rule.rule.emit.manual,
+                    where,
+                    runner_rule.id,
+                    action=runner_rule.rule.emit.manual,
+                )
+            )
+    elif job.runs_on is not None:
+        labels = ", ".join(job.runner_labels())
+        findings.append(
+            Finding(
+                "manual",
+                f"runner labels [{labels}] are not mapped to a node pool",
+                where,
+                action="add a `match.runner` rule in mappings/runners.yaml (--mappings) with "
+                "its image, node selector and tolerations",
+            )
+        )
+    container_image, container_env = _container(job, scope, findings, where)
+    if container_image:
+        image = container_image
+
+    defaults = (job.defaults or wf.defaults or m.Defaults()).run
+    ctx = StepContext(
+        job_id=job_id,
+        rules=rules,
+        repo=repo,
+        scope=scope,
+        default_shell=defaults.shell if defaults else None,
+        default_workdir=defaults.working_directory if defaults else None,
+        job_image=image,
+        step_names={"ghtotekton-setup", "ghtotekton-outputs"},
+    )
+    steps: list[dict[str, Any]] = []
+    for index, step in enumerate(job.steps or []):
+        for converted in convert_step(step, index, ctx):
+            steps.extend(converted.steps)
+            outcome.steps.append(converted.outcome)
+    findings.extend(ctx.findings)
+    if ctx.image_from_rule and not container_image:
+        image = ctx.image_from_rule
+
+    results, outputs_step = _outputs(job, scope)
+    if outputs_step:
+        steps.append(outputs_step)
+
+    for problem in scope.problems:
+        findings.append(Finding("partial", f"`{problem.source}`: {problem.reason}", where))
+
+    # Everything the scripts read, declared once on the Task.
+    params: list[dict[str, Any]] = []
+    template_env: list[dict[str, Any]] = [
+        {"name": "GHT_DIR", "value": GHT_DIR},
+        {"name": "GITHUB_ENV", "value": f"{GHT_DIR}/env"},
+        {"name": "GITHUB_PATH", "value": f"{GHT_DIR}/path"},
+        {"name": "GITHUB_STEP_SUMMARY", "value": f"{GHT_DIR}/summary/{task_name}.md"},
+        {"name": "GITHUB_WORKSPACE", "value": "$(workspaces.source.path)"},
+        {"name": "CI", "value": "true"},
+        {"name": "RUNNER_OS", "value": "Linux"},
+        {"name": "RUNNER_TEMP", "value": "/tmp"},
+    ]
+    pipeline_params: dict[str, dict[str, Any]] = {}
+    pt_params: list[dict[str, Any]] = []
+    secrets: set[str] = set()
+    template_env.append({"name": "GITHUB_JOB", "value": job_id})
+    template_env.append({"name": "GITHUB_WORKFLOW", "value": workflow_name})
+    for std_key in cx.STANDARD_GITHUB:
+        if std_key not in ("job", "workflow"):
+            scope.source_of(("github", std_key))
+    wf_env = wf.env if isinstance(wf.env, dict) else {}
+    job_env = job.env if isinstance(job.env, dict) else {}
+    for key, raw in {**wf_env, **job_env, **container_env}.items():
+        template_env.append(env_entry(key, m.scalar_text(raw), scope))
+    for env_var, src in sorted(scope.used.items()):
+        if src.kind == "param":
+            params.append({"name": src.param, "type": "string", "default": ""})
+            if src.param.startswith("matrix-"):
+                pass  # fed by the pipeline task's matrix
+            else:
+                pt_params.append({"name": src.param, "value": src.feed or f"$(params.{src.param})"})
+                if src.feed.startswith("$(params."):
+                    pipeline_params[src.param] = {
+                        "name": src.param,
+                        "type": "string",
+                        "default": "",
+                    }
+            template_env.append({"name": env_var, "value": f"$(params.{src.param})"})
+        elif src.kind in ("secret", "configmap"):
+            template_env.append(value_from(env_var, src))
+            if src.kind == "secret":
+                secrets.add(src.secret_key)
+    for value in (wf.env, job.env):
+        if isinstance(value, str):
+            findings.append(
+                Finding("partial", f"`env: {value}` (one expression) is not translated", where)
+            )
+
+    setup = {
+        "name": "ghtotekton-setup",
+        "image": image,
+        "script": SETUP_SCRIPT,
+    }
+    spec: dict[str, Any] = {}
+    if params:
+        spec["params"] = _dedupe(params)
+    workspaces = {"source"} | ctx.workspaces
+    spec["workspaces"] = [
+        {"name": ws, **({"optional": True} if ws == "cache" else {})} for ws in sorted(workspaces)
+    ]
+    if results:
+        spec["results"] = results
+    spec["stepTemplate"] = {
+        "image": image,
+        "workingDir": "$(workspaces.source.path)",
+        "env": _dedupe(template_env),
+    }
+    spec["steps"] = [setup, *steps]
+    sidecars = _services(job, scope, findings, where)
+    if sidecars:
+        spec["sidecars"] = sidecars
+
+    annotations = {SOURCE_ANNOTATION: f"{loaded.display}:{where.line}"}
+    if job.name:
+        annotations["ghtotekton.dev/job-name"] = job.name
+    task: dict[str, Any] = {
+        "apiVersion": "tekton.dev/v1",
+        "kind": "Task",
+        "metadata": {
+            "name": task_name,
+            "labels": {"app.kubernetes.io/managed-by": "ghtotekton"},
+            "annotations": annotations,
+        },
+        "spec": spec,
+    }
+
+    pipeline_task: dict[str, Any] = {"name": pt_name, "taskRef": {"name": task_name}}
+    needs = [task_names[_job_key(wf, n)] for n in job.needs if _job_key(wf, n) in task_names]
+    is_finally = _is_finally(job)
+    if needs and not is_finally:
+        pipeline_task["runAfter"] = needs
+    if pt_params:
+        pipeline_task["params"] = _dedupe(pt_params)
+    matrix = _matrix(job, findings, where)
+    if matrix:
+        pipeline_task["matrix"] = matrix
+    pipeline_task["workspaces"] = [{"name": ws, "workspace": ws} for ws in sorted(workspaces)]
+    when = _job_when(job, scope, findings, where, task_names, wf, is_finally)
+    if when:
+        pipeline_task["when"] = when
+        for entry in when:  # params a when reads must reach the pipeline
+            for src in scope.used.values():
+                if src.kind == "param" and f"$(params.{src.param})" in entry["input"]:
+                    pipeline_params[src.param] = {
+                        "name": src.param,
+                        "type": "string",
+                        "default": "",
+                    }
+    if isinstance(job.timeout_minutes, int | float):
+        pipeline_task["timeout"] = duration(job.timeout_minutes)
+    elif job.timeout_minutes is None:
+        pipeline_task["timeout"] = duration(360)  # GitHub's default for a job
+    if job.continue_on_error is True:
+        pipeline_task["onError"] = "continue"
+    elif isinstance(job.continue_on_error, str):
+        findings.append(
+            Finding("partial", "`continue-on-error` from an expression is not translated", where)
+        )
+    return JobConversion(
+        outcome, task, pipeline_task, is_finally, pipeline_params, workspaces, secrets, runner
+    )
+
+
+def _dedupe(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Keep the last entry per name (later levels of env override earlier ones), in first order."""
+    out: dict[str, dict[str, Any]] = {}
+    for item in items:
+        out[item["name"]] = item
+    return list(out.values())
+
+
+def _job_key(wf: m.Workflow, name: str) -> str:
+    return next((k for k in wf.jobs if k.lower() == name.lower()), name)
+
+
+def _result_name(output: str) -> str:
+    return dns_label(output).replace("-", "_") if not output.isidentifier() else output
+
+
+def _env_names(wf: m.Workflow, job: m.Job) -> set[str]:
+    names: set[str] = set()
+    for env in (wf.env, job.env):
+        if isinstance(env, dict):
+            names.update(env)
+    return names
+
+
+def _matrix_keys(job: m.Job) -> list[str]:
+    matrix = job.strategy.matrix if job.strategy else None
+    if not isinstance(matrix, dict):
+        return []
+    keys = [k for k in matrix if k not in ("include", "exclude")]
+    for entry in matrix.get("include") or []:
+        if isinstance(entry, dict):
+            keys.extend(k for k in entry if k not in keys)
+    return keys
+
+
+def _matrix(job: m.Job, findings: list[Finding], where: Position) -> dict[str, Any] | None:
+    """Tekton ``matrix`` with one explicit ``include`` entry per GitHub combination.
+
+    Explicit combinations say exactly what GitHub runs (exclude and include applied), which
+    Tekton's own cross product cannot say when GitHub excludes some.
+    """
+    matrix = job.strategy.matrix if job.strategy else None
+    if matrix is None:
+        return None
+    from ghtotekton.github.matrix import MatrixError, expand_matrix
+
+    try:
+        expansion = expand_matrix(matrix)
+    except MatrixError:
+        return None  # the loader reported it
+    if expansion.dynamic:
+        findings.append(
+            Finding(
+                "manual",
+                "the matrix is computed at run time (`fromJSON`); Tekton needs it as a result "
+                "array",
+                where,
+                action="produce the values as an array result and use it in `matrix.params`",
+            )
+        )
+        return None
+    include = []
+    for i, combo in enumerate(expansion.combinations):
+        params = []
+        for key, value in combo.items():
+            text = value if isinstance(value, str) else _json_or_text(value)
+            params.append({"name": param_name("matrix", key), "value": text})
+        include.append({"name": f"combination-{i + 1}", "params": params})
+    if job.strategy and job.strategy.fail_fast is not False:
+        findings.append(
+            Finding(
+                "partial",
+                "fail-fast: Tekton runs every matrix combination to the end",
+                where,
+            )
+        )
+    return {"include": include} if include else None
+
+
+def _json_or_text(value: object) -> str:
+    import json
+
+    if isinstance(value, dict | list):
+        return json.dumps(value, sort_keys=True)
+    return m.scalar_text(value)  # type: ignore[arg-type]
+
+
+def _container(
+    job: m.Job, scope: cx.Scope, findings: list[Finding], where: Position
+) -> tuple[str | None, dict[str, m.Scalar]]:
+    container = job.container
+    if container is None:
+        return None, {}
+    if isinstance(container, str):
+        return container, {}
+    if container.credentials is not None:
+        findings.append(
+            Finding(
+                "manual",
+                "the job container needs registry credentials",
+                where,
+                action="create an image pull secret and add it to the ServiceAccount",
+            )
+        )
+    if container.options:
+        findings.append(
+            Finding("partial", f"container options `{container.options}` are not translated", where)
+        )
+    env = container.env if isinstance(container.env, dict) else {}
+    return container.image, env
+
+
+def _services(
+    job: m.Job, scope: cx.Scope, findings: list[Finding], where: Position
+) -> list[dict[str, Any]]:
+    out = []
+    for name, service in sorted((job.services or {}).items()):
+        if isinstance(service, str):
+            out.append({"name": dns_label(name), "image": service})
+            continue
+        sidecar: dict[str, Any] = {"name": dns_label(name), "image": service.image}
+        if isinstance(service.env, dict):
+            sidecar["env"] = env_entries(service.env, scope)
+        if service.options:
+            findings.append(
+                Finding(
+                    "partial",
+                    f"service `{name}` options `{service.options}` are not translated (health "
+                    "checks become readiness probes in the compose issue)",
+                    where,
+                )
+            )
+        if service.ports:
+            findings.append(
+                Finding(
+                    "converted",
+                    f"service `{name}` is reached on localhost:<port>, not on `{name}:<port>`",
+                    where,
+                )
+            )
+        out.append(sidecar)
+    return out
+
+
+def _outputs(job: m.Job, scope: cx.Scope) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """Job ``outputs`` -> Task results, written by a last step from the steps' output files."""
+    if not job.outputs:
+        return [], None
+    results = []
+    lines = ["#!/bin/sh", ". $GHT_DIR/lib.sh"]
+    for name, value in job.outputs.items():
+        result = _result_name(name)
+        results.append({"name": result, "type": "string"})
+        translated = cx.translate_script(value, scope)
+        lines.extend(translated.prelude)
+        lines.append(f'printf \'%s\' "{translated.text}" > "$(results.{result}.path)"')
+    step = {"name": "ghtotekton-outputs", "script": "\n".join(lines) + "\n"}
+    return results, step
+
+
+def _is_finally(job: m.Job) -> bool:
+    if job.if_ is None or not isinstance(job.if_, str):
+        return False
+    try:
+        node = ex.parse_if(job.if_)
+    except ex.ExpressionError:
+        return False
+    return bool(cx.status_calls(node) & {"always", "failure", "cancelled"})
+
+
+def _job_when(
+    job: m.Job,
+    scope: cx.Scope,
+    findings: list[Finding],
+    where: Position,
+    task_names: dict[str, str],
+    wf: m.Workflow,
+    is_finally: bool,
+) -> list[dict[str, Any]]:
+    """``if:`` on a job -> ``when`` expressions where Tekton can say it; else a finding."""
+    if job.if_ is None or job.if_ is True:
+        return []
+    text = job.if_ if isinstance(job.if_, str) else m.scalar_text(job.if_)
+    try:
+        node = ex.parse_if(text)
+    except ex.ExpressionError:
+        return []
+    terms = _and_terms(node)
+    when: list[dict[str, Any]] = []
+    for term in terms:
+        if isinstance(term, ex.Call) and term.name.lower() in cx.STATUS_FUNCTIONS:
+            name = term.name.lower()
+            if name == "failure" and is_finally:
+                needed = [task_names[_job_key(wf, n)] for n in job.needs
+                          if _job_key(wf, n) in task_names]  # fmt: skip
+                if needed:
+                    when.append(
+                        {
+                            "input": "$(tasks.status)",
+                            "operator": "in",
+                            "values": ["Failed"],
+                        }
+                    )
+            elif name == "cancelled":
+                findings.append(
+                    Finding("partial", "`cancelled()` jobs do not run on Tekton", where)
+                )
+            continue
+        converted = _when_term(term, scope)
+        if converted is None:
+            findings.append(
+                Finding(
+                    "partial",
+                    f"job condition part `{ex.unparse(term)}` is not translated; the job runs "
+                    "without it",
+                    where,
+                    action="rewrite it as a when expression on the pipeline task",
+                )
+            )
+            continue
+        when.append(converted)
+    return when
+
+
+def _and_terms(node: ex.Node) -> list[ex.Node]:
+    if isinstance(node, ex.Logical) and node.op == "&&":
+        return _and_terms(node.left) + _and_terms(node.right)
+    return [node]
+
+
+def _when_term(node: ex.Node, scope: cx.Scope) -> dict[str, Any] | None:
+    """``ref == 'literal'`` / ``!=`` / ``contains(fromJSON('[...]'), ref)`` -> one when entry.
+
+    Tekton compares exactly; GitHub ignores case: the report says so for string comparisons.
+    """
+    if isinstance(node, ex.Compare) and node.op in ("==", "!="):
+        ref, lit = node.left, node.right
+        if isinstance(ref, ex.Literal):
+            ref, lit = lit, ref
+        path = cx.reference_path(ref)
+        if path is None or not isinstance(lit, ex.Literal):
+            return None
+        src = scope.source_of(path)
+        if not isinstance(src, cx.Source) or src.kind != "param":
+            return None
+        input_ = f"$(params.{src.param})" if src.param.startswith("matrix-") else src.feed
+        return {
+            "input": input_,
+            "operator": "in" if node.op == "==" else "notin",
+            "values": [ex.to_string(lit.value)],
+        }
+    return None

@@ -1,0 +1,508 @@
+"""One GitHub Actions step -> Tekton step(s), through the rule table.
+
+``run`` steps keep their script; their expressions become env vars (see convert/expressions.py).
+``uses`` steps go through the rules: a template step, a catalog StepAction, the job image, a drop
+with its reason, or a manual stub that keeps the inputs and fails loudly until a person acts.
+Local composite actions are inlined, step by step.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from dataclasses import dataclass, field
+from typing import Any
+
+from ghtotekton.convert import expressions as cx
+from ghtotekton.convert.findings import Finding, Status, StepOutcome
+from ghtotekton.convert.naming import dns_label, unique
+from ghtotekton.convert.rules import (
+    LoadedRule,
+    RuleSet,
+    TemplateContext,
+    input_env_name,
+    render,
+    render_step,
+)
+from ghtotekton.errors import InputError, Position
+from ghtotekton.github import expressions as ex
+from ghtotekton.github import model as m
+from ghtotekton.github.repository import Repository
+from ghtotekton.github.uses import UsesError, parse_uses
+
+GHT_DIR = "/workspace/.ghtotekton"
+STUB_IMAGE = "docker.io/library/busybox:1.36"
+PYTHON_IMAGE = "docker.io/library/python:3.12-slim"
+PWSH_IMAGE = "mcr.microsoft.com/powershell:7.4-ubuntu-22.04"
+
+
+@dataclass(slots=True)
+class StepContext:
+    """What the step converter needs from its job."""
+
+    job_id: str
+    rules: RuleSet
+    repo: Repository | None
+    scope: cx.Scope
+    default_shell: str | None
+    default_workdir: str | None
+    job_image: str
+    step_names: set[str] = field(default_factory=set)
+    image_from_rule: str | None = None
+    """Set by an ``image`` rule (setup-python ...): the job image the converter should use."""
+    workspaces: set[str] = field(default_factory=set)
+    findings: list[Finding] = field(default_factory=list)
+    depth: int = 0
+
+
+@dataclass(slots=True)
+class Converted:
+    steps: list[dict[str, Any]]
+    outcome: StepOutcome
+
+
+def convert_step(step: m.Step, index: int, ctx: StepContext) -> list[Converted]:
+    """Convert one step; a local composite action yields one Converted per inlined step."""
+    where = step.pos or Position("?")
+    label = step.label(index)
+    if step.run is not None:
+        return [_run_step(step, index, label, where, ctx)]
+    assert step.uses is not None
+    try:
+        ref = parse_uses(step.uses)
+    except UsesError as exc:
+        return [_stub(step, index, label, where, ctx, "unsupported", "", str(exc))]
+    if ref.kind == "local":
+        return _local_action(step, index, label, where, ctx, ref.path)
+    if ref.kind == "docker":
+        return [_docker_step(step, index, label, where, ctx, ref.image)]
+    rule = ctx.rules.match_uses(ref)
+    if rule is None:
+        reason = (
+            f"no rule for `{ref.name}`: review what it does and add a rule "
+            "(mappings/*.yaml, --mappings) or a step"
+        )
+        return [_stub(step, index, label, where, ctx, "manual", "", reason)]
+    return [_rule_step(step, index, label, where, ctx, rule)]
+
+
+# --- run steps ---------------------------------------------------------------------------------
+
+
+def _shell_kind(shell: str | None) -> tuple[str, str, str | None]:
+    """(kind, shebang line, image override) for GitHub's ``shell`` values."""
+    if shell is None:
+        return "sh", "#!/usr/bin/env bash\nset -e", None
+    word = shell.split()[0] if shell.split() else ""
+    if shell == "bash":
+        return "sh", "#!/usr/bin/env bash\nset -eo pipefail", None
+    if shell == "sh":
+        return "sh", "#!/bin/sh\nset -e", None
+    if shell == "python":
+        return "python", "#!/usr/bin/env python3", None
+    if shell in ("pwsh", "powershell"):
+        return "pwsh", "#!/usr/bin/env pwsh\n$ErrorActionPreference = 'stop'", PWSH_IMAGE
+    if word == "bash" and "{0}" in shell:
+        # e.g. `bash -el {0}` (login shell, as conda setups use): keep the flags.
+        flags = " ".join(w for w in shell.split()[1:] if w != "{0}")
+        return "sh", f"#!/usr/bin/env -S bash {flags}".rstrip(), None
+    return "custom", "", None
+
+
+def _run_step(step: m.Step, index: int, label: str, where: Position, ctx: StepContext) -> Converted:
+    shell = step.shell or ctx.default_shell
+    kind, shebang, image = _shell_kind(shell)
+    status: Status = "converted"
+    reasons: list[str] = []
+    before = len(ctx.scope.problems)
+    translated = cx.translate_script(step.run or "", ctx.scope, shell_kind=kind)
+    if kind == "custom":
+        status = "partial"
+        reasons.append(f"custom shell `{shell}`: the script runs with bash; check the command")
+        shebang = "#!/usr/bin/env bash\nset -e"
+    lines = [shebang]
+    if kind == "sh":
+        lines.append(f". {GHT_DIR}/lib.sh && ght_load_env")
+        lines.extend(translated.prelude)
+        guard = _guard(step, ctx)
+        if guard:
+            lines.append(guard)
+    elif step.if_ is not None and not _always_true(step.if_):
+        status = "partial"
+        reasons.append("`if:` on a non-shell step is not evaluated; review")
+    script = "\n".join(lines) + "\n" + translated.text.rstrip("\n") + "\n"
+    problems = ctx.scope.problems[before:]
+    if problems:
+        status = "partial"
+        reasons.extend(f"`{p.source}`: {p.reason}" for p in problems)
+    name = unique(dns_label(step.id or step.name or f"run-{index + 1}"), ctx.step_names)
+    out: dict[str, Any] = {"name": name}
+    if image:
+        out["image"] = image
+    elif kind == "python" and not ctx.job_image.startswith("docker.io/library/python"):
+        out["image"] = ctx.image_from_rule or ctx.job_image
+    workdir = step.working_directory or ctx.default_workdir
+    if workdir:
+        out["workingDir"] = _workdir(workdir, ctx)
+    env = _step_env(step, ctx, name)
+    if env:
+        out["env"] = env
+    out["script"] = script
+    _apply_step_flags(step, out, ctx)
+    outcome = StepOutcome(index, label, where, status, "run", "; ".join(reasons), None, name)
+    return Converted([out], outcome)
+
+
+def _always_true(value: object) -> bool:
+    return value is True or (isinstance(value, str) and value.strip() in ("true", "${{ true }}"))
+
+
+def _workdir(path: str, ctx: StepContext) -> str:
+    if "${{" in path:
+        translated = cx.translate_script(path, ctx.scope)
+        path = translated.text
+    if path.startswith("/") or path.startswith("$("):
+        return path
+    return f"$(workspaces.source.path)/{path}"
+
+
+def _guard(step: m.Step, ctx: StepContext) -> str:
+    """A guarded start for ``if:``: GitHub's condition, tested by the shell before the script."""
+    if step.if_ is None or _always_true(step.if_):
+        return ""
+    text = step.if_ if isinstance(step.if_, str) else m.scalar_text(step.if_)
+    try:
+        node = ex.parse_if(text)
+    except ex.ExpressionError:
+        return ""
+    statuses = cx.status_calls(node)
+    prelude: list[str] = []
+    test = cx.shell_condition(node, ctx.scope, prelude)
+    if test is None:
+        ctx.scope.problems.append(cx.Untranslatable(text, "condition not translated"))
+        return ""
+    if statuses & {"always", "failure", "cancelled"}:
+        ctx.findings.append(
+            Finding(
+                "partial",
+                f"step `{step.label(0)}` runs on `{text}`: Tekton stops a task at the first "
+                "failed step, so this step only runs when the earlier ones succeed",
+                step.pos or Position("?"),
+                action="move the step to a finally task, or mark earlier steps continue-on-error",
+            )
+        )
+    skip = f'if ! {{ {test}; }}; then echo "skipped: if: {_quote_echo(text)}"; exit 0; fi'
+    return "\n".join([*prelude, skip])
+
+
+def _quote_echo(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$").replace("`", "\\`")
+
+
+def _step_env(step: m.Step, ctx: StepContext, name: str) -> list[dict[str, Any]]:
+    env: list[dict[str, Any]] = [{"name": "GITHUB_OUTPUT", "value": f"{GHT_DIR}/outputs/{name}"}]
+    if isinstance(step.env, dict):
+        env.extend(env_entries(step.env, ctx.scope))
+    elif isinstance(step.env, str):
+        ctx.scope.problems.append(cx.Untranslatable(step.env, "`env:` given as one expression"))
+    return env
+
+
+def env_entries(values: dict[str, m.Scalar], scope: cx.Scope) -> list[dict[str, Any]]:
+    """``env:`` mapping -> Tekton env entries; expressions become param substitutions or refs."""
+    out: list[dict[str, Any]] = []
+    for key, raw in values.items():
+        out.append(env_entry(key, m.scalar_text(raw), scope))
+    return out
+
+
+def env_entry(key: str, text: str, scope: cx.Scope) -> dict[str, Any]:
+    """One env var whose value may hold expressions.
+
+    A whole-value secret or config reference becomes ``valueFrom``; other references become
+    Tekton substitutions (params are data here, never script text).
+    """
+    found = ex.find_expressions(text)
+    if not found:
+        return {"name": key, "value": text}
+    if len(found) == 1 and found[0].start == 0 and found[0].end == len(text) and found[0].node:
+        path = cx.reference_path(found[0].node)
+        if path is not None:
+            src = scope.source_of(path)
+            if isinstance(src, cx.Source) and src.kind in ("secret", "configmap"):
+                return value_from(key, src)
+    parts: list[str] = []
+    last = 0
+    for item in found:
+        parts.append(text[last : item.start])
+        last = item.end
+        value = _env_value(item, scope)
+        parts.append(value if value is not None else text[item.start : item.end])
+    parts.append(text[last:])
+    return {"name": key, "value": "".join(parts)}
+
+
+def value_from(key: str, src: cx.Source) -> dict[str, Any]:
+    ref = "secretKeyRef" if src.kind == "secret" else "configMapKeyRef"
+    store = "github-secrets" if src.kind == "secret" else "github-vars"
+    return {"name": key, "valueFrom": {ref: {"name": store, "key": src.secret_key}}}
+
+
+def _env_value(item: ex.Embedded, scope: cx.Scope) -> str | None:
+    if item.node is None:
+        scope.problems.append(cx.Untranslatable(item.source, "does not parse"))
+        return None
+    if isinstance(item.node, ex.Literal):
+        return ex.to_string(item.node.value)
+    path = cx.reference_path(item.node)
+    if path is None:
+        scope.problems.append(cx.Untranslatable(item.source, "computed value in `env:`"))
+        return None
+    src = scope.source_of(path)
+    if isinstance(src, cx.Untranslatable):
+        scope.problems.append(src)
+        return None
+    if src.kind == "literal":
+        return src.text
+    if src.kind == "param":
+        return f"$(params.{src.param})"
+    if src.kind == "env":
+        return f"$({src.env})"  # Kubernetes expands $(VAR) from earlier env entries
+    scope.problems.append(cx.Untranslatable(item.source, f"a {src.kind} value inside a string"))
+    return None
+
+
+def _apply_step_flags(step: m.Step, out: dict[str, Any], ctx: StepContext) -> None:
+    if step.continue_on_error is True:
+        out["onError"] = "continue"
+    elif isinstance(step.continue_on_error, str):
+        ctx.scope.problems.append(
+            cx.Untranslatable(step.continue_on_error, "`continue-on-error` from an expression")
+        )
+    if isinstance(step.timeout_minutes, int | float):
+        out["timeout"] = duration(step.timeout_minutes)
+    elif isinstance(step.timeout_minutes, str):
+        ctx.scope.problems.append(
+            cx.Untranslatable(step.timeout_minutes, "`timeout-minutes` from an expression")
+        )
+
+
+def duration(minutes: float) -> str:
+    """GitHub minutes -> a Go duration string such as ``1h30m0s``."""
+    seconds = round(minutes * 60)
+    h, rest = divmod(seconds, 3600)
+    mins, secs = divmod(rest, 60)
+    return f"{h}h{mins}m{secs}s"
+
+
+# --- uses steps ----------------------------------------------------------------------------------
+
+
+def _inputs(
+    step: m.Step, rule: LoadedRule | None, ctx: StepContext
+) -> tuple[dict[str, str], list[dict[str, Any]], list[str]]:
+    """(static inputs, env entries INPUT_*, problems) for a ``uses`` step's ``with:``."""
+    static: dict[str, str] = {}
+    env: list[dict[str, Any]] = []
+    secret_inputs = set(rule.rule.secrets) if rule else set()
+    for key, raw in (step.with_ or {}).items():
+        text = m.scalar_text(raw)
+        if "${{" not in text:
+            static[key] = text
+            if key in secret_inputs:
+                ctx.findings.append(
+                    Finding(
+                        "partial",
+                        f"input `{key}` holds a secret written in the workflow",
+                        step.pos or Position("?"),
+                        action="move it to a Kubernetes secret",
+                    )
+                )
+        env.append(env_entry(input_env_name(key), text, ctx.scope))
+    return static, env, []
+
+
+def _rule_step(
+    step: m.Step, index: int, label: str, where: Position, ctx: StepContext, rule: LoadedRule
+) -> Converted:
+    emit = rule.rule.emit
+    kind = emit.kind
+    if kind == "drop":
+        outcome = StepOutcome(index, label, where, "dropped", rule.id, emit.drop or "", step.uses)
+        return Converted([], outcome)
+    if kind == "manual":
+        return _stub(step, index, label, where, ctx, "manual", rule.id, emit.manual or "")
+    before = len(ctx.scope.problems)
+    static, env, _ = _inputs(step, rule, ctx)
+    context = TemplateContext(
+        inputs=static,
+        given=frozenset((step.with_ or {}).keys()),
+        input_env={k: input_env_name(k) for k in (step.with_ or {})},
+        job={"id": ctx.job_id, "image": ctx.job_image},
+    )
+    status: Status = rule.rule.status
+    reasons = [rule.rule.docs.strip()] if status == "partial" else []
+    name = unique(dns_label(step.id or step.name or rule.id), ctx.step_names)
+    if kind == "image":
+        try:
+            image = render(emit.image or "", context).strip()
+        except ValueError as exc:
+            raise InputError(f"rule `{rule.id}` ({rule.position}) failed: {exc}") from None
+        ctx.image_from_rule = image
+        outcome = StepOutcome(
+            index, label, where, status, rule.id,
+            f"became the job image {image}" + ("; " + "; ".join(reasons) if reasons else ""),
+            step.uses,
+        )  # fmt: skip
+        return Converted([], outcome)
+    if kind == "catalog":
+        assert emit.catalog is not None
+        params = [
+            {"name": k, "value": render(v, context)} for k, v in sorted(emit.catalog.params.items())
+        ]
+        step_params = []
+        for key, param in sorted(emit.catalog.with_params.items()):
+            if key in (step.with_ or {}):
+                step_params.append({"name": param, "value": f"$({input_env_name(key)})"})
+        out: dict[str, Any] = {
+            "name": name,
+            "ref": {"resolver": emit.catalog.resolver, "params": params},
+        }
+        if env:
+            out["env"] = env
+        if step_params:
+            out["params"] = step_params
+    else:
+        rendered = render_step(rule, context)
+        out = {"name": name}
+        if "image" in rendered:
+            out["image"] = rendered["image"]
+        if "workingDir" in rendered:
+            out["workingDir"] = rendered["workingDir"]
+        out_env = [{"name": "GITHUB_OUTPUT", "value": f"{GHT_DIR}/outputs/{name}"}, *env]
+        out_env.extend({"name": k, "value": v} for k, v in rendered.get("env", {}).items())
+        if isinstance(step.env, dict):
+            out_env.extend(env_entries(step.env, ctx.scope))
+        out["env"] = out_env
+        script = rendered["script"]
+        guard = _guard(step, ctx)
+        if guard and script.startswith("#!"):
+            first, _, rest = script.partition("\n")
+            script = f"{first}\n{guard}\n{rest}"
+        out["script"] = script
+        for ws in ("source", "artifacts", "cache"):
+            if f"$(workspaces.{ws}." in json.dumps(out):
+                ctx.workspaces.add(ws)
+    _apply_step_flags(step, out, ctx)
+    problems = ctx.scope.problems[before:]
+    if problems:
+        status = "partial"
+        reasons.extend(f"`{p.source}`: {p.reason}" for p in problems)
+    outcome = StepOutcome(index, label, where, status, rule.id, "; ".join(reasons), step.uses, name)
+    return Converted([out], outcome)
+
+
+def _docker_step(
+    step: m.Step, index: int, label: str, where: Position, ctx: StepContext, image: str
+) -> Converted:
+    name = unique(dns_label(step.id or step.name or "docker"), ctx.step_names)
+    out: dict[str, Any] = {"name": name, "image": image}
+    with_ = step.with_ or {}
+    if "entrypoint" in with_:
+        out["command"] = [m.scalar_text(with_["entrypoint"])]
+    if "args" in with_:
+        out["args"] = shlex.split(m.scalar_text(with_["args"]))
+    env = [env_entry(input_env_name(k), m.scalar_text(v), ctx.scope) for k, v in with_.items()]
+    if isinstance(step.env, dict):
+        env.extend(env_entries(step.env, ctx.scope))
+    if env:
+        out["env"] = env
+    _apply_step_flags(step, out, ctx)
+    outcome = StepOutcome(index, label, where, "converted", "docker", "", step.uses, name)
+    return Converted([out], outcome)
+
+
+def _local_action(
+    step: m.Step, index: int, label: str, where: Position, ctx: StepContext, path: str
+) -> list[Converted]:
+    action = ctx.repo.actions.get(path) if ctx.repo else None
+    if action is None:
+        reason = f"local action `{step.uses}` was not found or has errors"
+        return [_stub(step, index, label, where, ctx, "manual", "", reason)]
+    runs = action.action.runs
+    if not isinstance(runs, m.CompositeRuns):
+        reason = f"local `{runs.using}` action: build it into an image and call it as a step"
+        return [_stub(step, index, label, where, ctx, "manual", "", reason)]
+    if ctx.depth > 8:
+        return [_stub(step, index, label, where, ctx, "unsupported", "", "actions nest too deep")]
+    # Inside the action, `inputs.x` is what the caller passed (or the default).
+    given = step.with_ or {}
+    declared = action.action.inputs or {}
+    outer = ctx.scope
+
+    def resolve(ref: tuple[str, ...]) -> cx.Source | cx.Untranslatable:
+        if ref[0] == "inputs" and len(ref) == 2:
+            key = next((k for k in declared if k.lower() == ref[1].lower()), ref[1])
+            raw = given.get(key, declared[key].default if key in declared else None)
+            text = m.scalar_text(raw)
+            found = ex.find_expressions(text)
+            if not found:
+                return cx.Source("literal", text=text)
+            if (
+                len(found) == 1
+                and found[0].node is not None
+                and found[0].start == 0
+                and (found[0].end == len(text))
+            ):
+                inner = cx.reference_path(found[0].node)
+                if inner is not None:
+                    return outer.source_of(inner)
+            return cx.Untranslatable(text, "an input computed from an expression")
+        return outer.source_of(ref)
+
+    inner_scope = cx.Scope(resolve)
+    sub = StepContext(
+        ctx.job_id, ctx.rules, ctx.repo, inner_scope, None, ctx.default_workdir,
+        ctx.job_image, ctx.step_names, ctx.image_from_rule, ctx.workspaces, ctx.findings,
+        ctx.depth + 1,
+    )  # fmt: skip
+    results: list[Converted] = []
+    for i, inner in enumerate(runs.steps):
+        for converted in convert_step(inner, i, sub):
+            converted.outcome.label = f"{label} / {converted.outcome.label}"
+            converted.outcome.index = index
+            results.append(converted)
+    ctx.image_from_rule = sub.image_from_rule
+    outer.problems.extend(inner_scope.problems)
+    for env_var, source in inner_scope.used.items():
+        outer.used.setdefault(env_var, source)
+    return results
+
+
+def _stub(
+    step: m.Step,
+    index: int,
+    label: str,
+    where: Position,
+    ctx: StepContext,
+    status: Status,
+    rule_id: str,
+    reason: str,
+) -> Converted:
+    """A step that keeps the inputs, says what to do, and fails until a person replaces it."""
+    fallback = step.uses.split("@")[0].split("/")[-1] if step.uses else "manual-step"
+    name = unique(dns_label(step.id or step.name or fallback), ctx.step_names)
+    lines = [
+        "#!/bin/sh",
+        f"# ghtotekton: {status} step converted from `{step.uses}` ({where}).",
+        f"# {reason}",
+    ]
+    for key, value in (step.with_ or {}).items():
+        shown = m.scalar_text(value).replace("\n", " ")
+        lines.append(f"#   with.{key}: {shown}")
+    lines.append(f"echo 'ghtotekton: step {name} needs a person: see migration-report.md' >&2")
+    lines.append("exit 1")
+    out = {"name": name, "image": STUB_IMAGE, "script": "\n".join(lines) + "\n"}
+    ctx.findings.append(Finding(status, f"step `{label}`: {reason}", where, rule_id))
+    outcome = StepOutcome(index, label, where, status, rule_id, reason, step.uses, name)
+    return Converted([out], outcome)

@@ -1,0 +1,206 @@
+"""Write Tekton resources as readable, deterministic YAML, atomically.
+
+Deterministic because ``check`` diffs regenerated output against committed files: the same input
+must give byte-identical files. Readable because a platform engineer reviews them: block style,
+the key order of Tekton's own docs, multi-line scripts as literal blocks, a header naming the
+workflow each file came from.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from ghtotekton import __version__
+from ghtotekton.errors import Diagnostic, InputError, Position
+
+OWN_MARKER = "migration-map.json"
+"""Present in every folder ``convert`` writes; without it a folder is not ours to replace."""
+
+KEY_ORDER = [
+    "apiVersion", "kind", "metadata", "spec",
+    "name", "generateName", "namespace", "displayName", "description", "labels", "annotations",
+    "type", "default", "optional", "properties",
+    "input", "operator", "values", "cel",
+    "taskRef", "pipelineRef", "ref", "resolver", "taskSpec", "pipelineSpec",
+    "runAfter", "retries", "timeout", "onError",
+    "image", "command", "args", "workingDir", "env", "envFrom", "valueFrom", "value",
+    "computeResources", "volumeMounts", "securityContext", "params", "matrix", "include",
+    "workspaces", "workspace", "results", "stepTemplate", "steps", "sidecars", "volumes",
+    "tasks", "finally", "script",
+]  # fmt: skip
+_RANK = {key: i for i, key in enumerate(KEY_ORDER)}
+
+
+# Kubernetes reads YAML as 1.1 (sigs.k8s.io/yaml): `yes`, `on`, `0777`, `1:20`, `2024-01-01` are not
+# strings there. A string that 1.1 would read as something else is written quoted.
+_YAML11_NOT_STRING = re.compile(
+    r"""^(?:
+      y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF
+    | ~|null|Null|NULL|
+    | [-+]?0b[0-1_]+ | [-+]?0[0-7_]+ | [-+]?(?:0|[1-9][0-9_]*) | [-+]?0x[0-9a-fA-F_]+
+    | [-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+
+    | [-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+]?[0-9]+)? | [-+]?[0-9][0-9_]*[eE][-+]?[0-9]+
+    | [-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]* | [-+]?\.(?:inf|Inf|INF) | \.(?:nan|NaN|NAN)
+    | [0-9]{4}-[0-9]{1,2}-[0-9]{1,2}.* | = | <<
+    )$""",
+    re.VERBOSE,
+)
+
+
+_PLAIN_SAFE = re.compile(
+    r"^[A-Za-z0-9_./$(){}\[\]@%+=,:;*!?~^'\"-][A-Za-z0-9_./$(){}\[\]@%+=,:;*!?~^'\" #-]*$"
+)
+_PLAIN_START_BAD = set("-?:,[]{}#&*!|>'\"%@`")
+
+
+def _plain_ok(text: str) -> bool:
+    """Whether a one-line string can be written without quotes and read back as the same string."""
+    if not text or text != text.strip() or _YAML11_NOT_STRING.match(text):
+        return False
+    if text[0] in _PLAIN_START_BAD or ": " in text or " #" in text or text.endswith(":"):
+        return False
+    return not any(c in text for c in "{}[],") and _PLAIN_SAFE.match(text) is not None
+
+
+def _scalar(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return json.dumps(value)
+    text = str(value)
+    if _plain_ok(text):
+        return text
+    if text.isprintable():
+        return "'" + text.replace("'", "''") + "'"
+    return json.dumps(text)  # a JSON string is a valid YAML double-quoted scalar
+
+
+def _block(text: str, indent: str) -> str:
+    """A literal block scalar, keeping the text exactly (trailing spaces trimmed before)."""
+    lines = text.split("\n")
+    trailing = 0
+    while len(lines) > 1 and lines[-1] == "":
+        lines.pop()
+        trailing += 1
+    chomp = "-" if trailing == 0 else ("" if trailing == 1 else "+")
+    if chomp == "+":
+        lines += [""] * (trailing - 1)
+    indicator = "2" if lines and lines[0].startswith(" ") else ""
+    body = "\n".join(f"{indent}{line}" if line else "" for line in lines)
+    return f"|{indicator}{chomp}\n{body}"
+
+
+def _emit(value: Any, indent: str, out: list[str]) -> None:
+    """Block-style YAML for our resources: maps, lists, strings, numbers, booleans."""
+    if isinstance(value, Mapping):
+        keys = sorted(value, key=lambda k: (_RANK.get(k, len(_RANK)), k))
+        for key in keys:
+            _entry(f"{indent}{_scalar(key)}:", value[key], indent, out)
+        return
+    for item in value:
+        _entry(f"{indent}  -", item, indent + "    ", out, in_list=True)
+
+
+def _entry(head: str, value: Any, indent: str, out: list[str], in_list: bool = False) -> None:
+    child = indent if in_list else indent + "  "
+    if isinstance(value, Mapping) and value:
+        if in_list:
+            first = True
+            keys = sorted(value, key=lambda k: (_RANK.get(k, len(_RANK)), k))
+            for key in keys:
+                prefix = head + " " if first else child
+                _entry(f"{prefix}{_scalar(key)}:", value[key], child, out)
+                first = False
+        else:
+            out.append(head)
+            _emit(value, child, out)
+    elif isinstance(value, list) and value:
+        out.append(head)
+        _emit(value, indent if not in_list else child, out)
+    elif isinstance(value, Mapping):
+        out.append(f"{head} {{}}")
+    elif isinstance(value, list):
+        out.append(f"{head} []")
+    elif isinstance(value, str) and "\n" in value:
+        text = "\n".join(line.rstrip() for line in value.split("\n"))
+        out.append(f"{head} {_block(text, child + ('  ' if in_list else ''))}")
+    else:
+        out.append(f"{head} {_scalar(value)}")
+
+
+def dump_yaml(doc: Mapping[str, Any]) -> str:
+    out: list[str] = []
+    _emit(doc, "", out)
+    return "\n".join(out) + "\n"
+
+
+def dump_documents(documents: Iterable[Mapping[str, Any]], header: str = "") -> str:
+    """Several resources as one multi-document YAML text, with a comment header."""
+    out = io.StringIO()
+    for line in header.splitlines():
+        out.write(f"# {line}".rstrip() + "\n")
+    first = True
+    for doc in documents:
+        if not first or header:
+            out.write("---\n")
+        first = False
+        out.write(dump_yaml(doc))
+    return out.getvalue()
+
+
+def header_for(source: str, what: str) -> str:
+    return (
+        f"{what}\n"
+        f"Generated by ghtotekton {__version__} from {source}.\n"
+        "Edit the workflow (or the rule table) and run `ghtotekton convert` again rather than "
+        "editing this file."
+    )
+
+
+def write_tree(target: Path, files: Mapping[str, str | bytes]) -> None:
+    """Write ``files`` (relative path -> content) as the whole of ``target``, atomically.
+
+    Everything goes to a temporary folder beside the target first; the old output is swapped out
+    only when the new one is complete, so an interrupted run leaves the previous output intact.
+    """
+    target = target.resolve()
+    if target.is_dir() and any(target.iterdir()) and not (target / OWN_MARKER).is_file():
+        raise InputError(
+            Diagnostic(
+                Position(str(target)),
+                "the output folder holds files ghtotekton did not write",
+                f"choose another folder with -o, or empty it (no {OWN_MARKER} inside)",
+            )
+        )
+    if target.exists() and not target.is_dir():
+        raise InputError(Diagnostic(Position(str(target)), "the output path is a file"))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    try:
+        for rel, content in sorted(files.items()):
+            path = staging / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content, encoding="utf-8")
+        old = None
+        if target.exists():
+            old = target.parent / f".{target.name}.old-{os.getpid()}"
+            os.replace(target, old)
+        os.replace(staging, target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
