@@ -1,0 +1,176 @@
+"""Generated Tasks really behave like GitHub's runner: scripts are executed here, in a small
+stand-in for Tekton's step runner (tests/tekton_sim.py), with bash."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ghtotekton.convert.engine import Options, convert_paths
+from tests.tekton_sim import run_task
+
+pytestmark = pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+
+
+def tasks_of(tmp_path: Path, workflow: str) -> dict[str, dict[str, Any]]:
+    repo = tmp_path / "repo"
+    (repo / ".github" / "workflows").mkdir(parents=True)
+    (repo / ".github" / "workflows" / "ci.yml").write_text(textwrap.dedent(workflow))
+    result = convert_paths([repo], Options())
+    assert not result.failed, result.failed
+    tasks = {}
+    for conv in result.conversions:
+        for task in conv.tasks:
+            tasks[task["metadata"]["name"].removeprefix("ci-")] = task
+    return tasks
+
+
+def test_github_env_path_and_multiline_values(tmp_path: Path) -> None:
+    tasks = tasks_of(
+        tmp_path,
+        """\
+        on: push
+        jobs:
+          build:
+            runs-on: ubuntu-latest
+            steps:
+              - run: |
+                  echo "MODE=release" >> "$GITHUB_ENV"
+                  mkdir -p "$RUNNER_TEMP/bin-x" && echo "$RUNNER_TEMP/bin-x" >> "$GITHUB_PATH"
+                  { echo "NOTES<<EOF"; echo "line one"; echo "line = two"; echo "EOF"; } \\
+                    >> "$GITHUB_ENV"
+              - run: |
+                  echo "mode=$MODE"
+                  printf 'notes=%s\\n' "$NOTES"
+                  case ":$PATH:" in *":$RUNNER_TEMP/bin-x:"*) echo path-ok ;; esac
+        """,
+    )
+    run = run_task(tasks["build"], tmp_path / "run")
+    assert [s.returncode for s in run.steps] == [0, 0, 0], run.steps
+    out = run.steps[2].stdout
+    assert "mode=release" in out
+    assert "notes=line one\nline = two" in out
+    assert "path-ok" in out
+
+
+def test_step_and_job_outputs(tmp_path: Path) -> None:
+    tasks = tasks_of(
+        tmp_path,
+        """\
+        on: push
+        jobs:
+          version:
+            runs-on: ubuntu-latest
+            outputs:
+              tag: ${{ steps.compute.outputs.tag }}
+            steps:
+              - id: compute
+                run: echo "tag=v1.${{ github.run_number }}" >> "$GITHUB_OUTPUT"
+              - run: echo "computed ${{ steps.compute.outputs.tag }}"
+        """,
+    )
+    run = run_task(tasks["version"], tmp_path / "run", params={"github-run-number": "42"})
+    assert all(s.returncode == 0 for s in run.steps), run.steps
+    assert "computed v1.42" in run.steps[2].stdout
+    assert run.results == {"tag": "v1.42"}
+
+
+def test_untrusted_text_never_becomes_code(tmp_path: Path) -> None:
+    tasks = tasks_of(
+        tmp_path,
+        """\
+        on: pull_request
+        jobs:
+          greet:
+            runs-on: ubuntu-latest
+            steps:
+              - run: |
+                  echo "Title: ${{ github.event.pull_request.title }}"
+                  echo 'Branch: ${{ github.head_ref }}'
+        """,
+    )
+    evil = '"; touch pwned; echo "'
+    run = run_task(
+        tasks["greet"],
+        tmp_path / "run",
+        params={"github-event-pull-request-title": evil, "github-head-ref": "x' ; touch pwned2 '"},
+    )
+    assert all(s.returncode == 0 for s in run.steps), run.steps
+    assert f"Title: {evil}" in run.steps[1].stdout
+    assert "Branch: x' ; touch pwned2 '" in run.steps[1].stdout
+    assert not list((tmp_path / "run").rglob("pwned*"))
+
+
+def test_step_if_is_evaluated_like_github(tmp_path: Path) -> None:
+    tasks = tasks_of(
+        tmp_path,
+        """\
+        on: push
+        jobs:
+          build:
+            runs-on: ubuntu-latest
+            steps:
+              - run: echo main-only
+                if: github.ref == 'refs/heads/MAIN'
+              - run: echo pulls
+                if: startsWith(github.event_name, 'pull')
+              - run: echo not-dependabot
+                if: ${{ !contains(github.ref, 'dependabot') }}
+        """,
+    )
+    run = run_task(
+        tasks["build"],
+        tmp_path / "run",
+        params={"github-ref": "refs/heads/main", "github-event-name": "push"},
+    )
+    outs = [s.stdout.strip() for s in run.steps[1:]]
+    assert outs[0] == "main-only"  # GitHub compares strings ignoring case
+    assert outs[1].startswith("skipped")
+    assert outs[2] == "not-dependabot"
+
+
+def test_secrets_reach_the_script_through_env(tmp_path: Path) -> None:
+    tasks = tasks_of(
+        tmp_path,
+        """\
+        on: push
+        jobs:
+          deploy:
+            runs-on: ubuntu-latest
+            steps:
+              - run: test "${{ secrets.DEPLOY_TOKEN }}" = s3cret && test "$API_KEY" = k3y && echo ok
+                env:
+                  API_KEY: ${{ secrets.API_KEY }}
+        """,
+    )
+    step = tasks["deploy"]["spec"]["steps"][1]
+    assert "secrets." not in step["script"]
+    run = run_task(
+        tasks["deploy"], tmp_path / "run", secrets={"DEPLOY_TOKEN": "s3cret", "API_KEY": "k3y"}
+    )
+    assert run.steps[1].returncode == 0, run.steps[1]
+    assert run.steps[1].stdout.strip() == "ok"
+
+
+def test_failing_step_stops_the_job_unless_continue_on_error(tmp_path: Path) -> None:
+    tasks = tasks_of(
+        tmp_path,
+        """\
+        on: push
+        jobs:
+          flaky:
+            runs-on: ubuntu-latest
+            steps:
+              - run: exit 3
+                continue-on-error: true
+              - run: echo still-running
+              - run: exit 1
+              - run: echo never
+        """,
+    )
+    run = run_task(tasks["flaky"], tmp_path / "run")
+    assert [s.returncode for s in run.steps] == [0, 3, 0, 1]
