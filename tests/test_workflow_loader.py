@@ -229,3 +229,45 @@ def test_action_runs_using_must_be_known(tmp_path: Path) -> None:
     action.write_text("name: x\nruns: {using: java, main: x}\n")
     with pytest.raises(InputError, match=r"`runs\.using` must be"):
         load_action(action)
+
+
+def test_expression_errors_are_positioned() -> None:
+    errors = errors_of(
+        """\
+        on: push
+        jobs:
+          a:
+            runs-on: ubuntu-latest
+            if: github.ref == 'main' &&
+            steps:
+              - run: echo ${{ github.ref ++ }}
+              - run: echo "${{ nosuchcontext.x }}"
+        """
+    )
+    # Columns point at the offending character inside one-line plain scalars.
+    assert any(e.startswith("wf.yml:5:32: error: invalid expression") for e in errors), errors
+    assert any(e.startswith("wf.yml:7:34: error: invalid expression") for e in errors), errors
+    assert any(e.startswith("wf.yml:8:24") and "nosuchcontext" in e for e in errors), errors
+
+
+def test_unterminated_expression_is_an_error() -> None:
+    errors = errors_of("on: push\njobs:\n  a:\n    runs-on: x\n    steps: [{run: 'echo ${{ x'}]\n")
+    assert any("never closed" in e for e in errors), errors
+
+
+def test_matrix_errors_point_into_the_matrix() -> None:
+    errors = errors_of(
+        """\
+        on: push
+        jobs:
+          a:
+            runs-on: x
+            strategy:
+              matrix:
+                os: [linux]
+                exclude:
+                  - arch: arm
+            steps: [{run: a}]
+        """
+    )
+    assert any(e.startswith("wf.yml:9:13") and "arch" in e for e in errors), errors

@@ -91,7 +91,8 @@ def check_matrix(
         result = expand_matrix(matrix)
     except MatrixError as exc:
         path = (*at, "matrix", *exc.path)
-        return [Diagnostic(doc.pos(path), f"matrix: {exc}", rule="matrix")], []
+        where = doc.key_pos(path) if path in doc.key_positions else doc.pos(path)
+        return [Diagnostic(where, f"matrix: {exc}", rule="matrix")], []
     warnings = [
         Diagnostic(doc.pos((*at, "matrix")), f"matrix: {w}", severity="warning", rule="matrix")
         for w in result.warnings
