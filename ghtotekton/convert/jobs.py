@@ -215,6 +215,9 @@ def convert_job(
     if ctx.image_from_rule and not container_image:
         image = ctx.image_from_rule
 
+    # Every matrix key is a Task param: the pipeline task's matrix passes them all.
+    for key in matrix_keys:
+        scope.source_of(("matrix", key))
     results, outputs_step = _outputs(job, scope)
     if outputs_step:
         steps.append(outputs_step)
