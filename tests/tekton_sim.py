@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-VAR = re.compile(r"\$\((params|workspaces|results)\.([A-Za-z0-9_.-]+?)(?:\.(path))?\)")
+VAR = re.compile(r"\$\((params|workspaces|results|steps)\.([A-Za-z0-9_.-]+?)(?:\.(path))?\)")
 
 
 @dataclass
@@ -60,6 +60,8 @@ def run_task(
                 return params[name]
             if kind == "workspaces":
                 return str(root / name.removesuffix(".path"))
+            if kind == "steps":  # $(steps.step-<name>.exitCode.path)
+                return str(root / "steps" / name.removesuffix(".exitCode") / "exitCode")
             return str(results_dir / name.removesuffix(".path"))
 
         return VAR.sub(one, text).replace("/workspace/.ghtotekton", str(ght))
@@ -97,6 +99,9 @@ def run_task(
             [str(script)], cwd=cwd, env=env, capture_output=True, text=True, timeout=60, check=False
         )
         run.steps.append(StepRun(step["name"], proc.returncode, proc.stdout, proc.stderr))
+        code_file = root / "steps" / f"step-{step['name']}" / "exitCode"
+        code_file.parent.mkdir(parents=True, exist_ok=True)
+        code_file.write_text(str(proc.returncode))
         if proc.returncode != 0 and step.get("onError") != "continue":
             break
     for path in results_dir.iterdir():

@@ -174,3 +174,56 @@ def test_failing_step_stops_the_job_unless_continue_on_error(tmp_path: Path) -> 
     )
     run = run_task(tasks["flaky"], tmp_path / "run")
     assert [s.returncode for s in run.steps] == [0, 3, 0, 1]
+
+
+STATUS_WORKFLOW = """\
+on: push
+jobs:
+  nb:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo start
+      - run: exit ${{ github.run_number }}
+      - run: echo after-failure
+      - run: echo report-always
+        if: always()
+      - run: echo on-failure
+        if: failure()
+      - run: echo main-only-if-ok
+        if: github.ref == 'refs/heads/main'
+      - run: echo always-on-main
+        if: always() && github.ref == 'refs/heads/main'
+"""
+
+
+def _echoed(run: object) -> list[str]:
+    return [s.stdout.strip() for s in run.steps if s.stdout.strip()]  # type: ignore[attr-defined]
+
+
+def test_always_and_failure_steps_follow_github_when_a_step_fails(tmp_path: Path) -> None:
+    tasks = tasks_of(tmp_path, STATUS_WORKFLOW)
+    run = run_task(
+        tasks["nb"],
+        tmp_path / "run",
+        params={"github-run-number": "3", "github-ref": "refs/heads/main"},
+    )
+    out = _echoed(run)
+    assert "start" in out
+    assert "after-failure" not in out
+    assert "report-always" in out and "on-failure" in out and "always-on-main" in out
+    assert "main-only-if-ok" not in out
+    # The job still fails at the end, as on GitHub.
+    assert run.steps[-1].name == "ghtotekton-status" and run.steps[-1].returncode == 1
+
+
+def test_always_and_failure_steps_follow_github_when_all_succeed(tmp_path: Path) -> None:
+    tasks = tasks_of(tmp_path, STATUS_WORKFLOW)
+    run = run_task(
+        tasks["nb"],
+        tmp_path / "run",
+        params={"github-run-number": "0", "github-ref": "refs/heads/main"},
+    )
+    out = _echoed(run)
+    assert "after-failure" in out and "report-always" in out and "main-only-if-ok" in out
+    assert "on-failure" not in out
+    assert run.steps[-1].returncode == 0

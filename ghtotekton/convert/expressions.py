@@ -332,20 +332,31 @@ def status_calls(node: ex.Node) -> set[str]:
     return {name.lower() for name in ex.calls(node)} & STATUS_FUNCTIONS
 
 
-def shell_condition(node: ex.Node, scope: Scope, prelude: list[str]) -> str | None:
+DEFAULT_STATUS = {"success": "true", "always": "true", "cancelled": "false", "failure": "false"}
+"""Status functions when nothing failed before: reaching the step means success."""
+
+
+def shell_condition(
+    node: ex.Node,
+    scope: Scope,
+    prelude: list[str],
+    status: dict[str, str] | None = None,
+) -> str | None:
     """A bash test with GitHub's meaning for a condition, or None when it cannot be said.
 
     String comparisons are case-insensitive on GitHub, so both sides are lower-cased.
-    Status functions are answered by the caller (``success()`` is what reaching the step means).
+    ``status`` gives the shell test for each status function (``failure`` -> a check of the
+    earlier steps' exit codes).
     """
+    status = status or DEFAULT_STATUS
     if isinstance(node, ex.Call) and node.name.lower() in STATUS_FUNCTIONS:
-        return {"success": "true", "always": "true", "cancelled": "false"}.get(node.name.lower())
+        return status[node.name.lower()]
     if isinstance(node, ex.Not):
-        inner = shell_condition(node.expr, scope, prelude)
+        inner = shell_condition(node.expr, scope, prelude, status)
         return None if inner is None else f"! {{ {inner}; }}"
     if isinstance(node, ex.Logical):
-        left = shell_condition(node.left, scope, prelude)
-        right = shell_condition(node.right, scope, prelude)
+        left = shell_condition(node.left, scope, prelude, status)
+        right = shell_condition(node.right, scope, prelude, status)
         if left is None or right is None:
             return None
         op = "&&" if node.op == "&&" else "||"

@@ -21,6 +21,7 @@ from ghtotekton.convert.steps import (
     duration,
     env_entries,
     env_entry,
+    failed_check,
     value_from,
 )
 from ghtotekton.errors import Position
@@ -35,7 +36,7 @@ SOURCE_ANNOTATION = "ghtotekton.dev/source"
 SETUP_SCRIPT = r"""#!/bin/sh
 # GitHub's runner files: $GITHUB_ENV, $GITHUB_PATH, $GITHUB_STEP_SUMMARY and per-step outputs.
 set -e
-mkdir -p "$GHT_DIR/outputs" "$GHT_DIR/summary"
+mkdir -p "$GHT_DIR/outputs" "$GHT_DIR/summary" "$HOME"
 : > "$GHT_DIR/env"
 : > "$GHT_DIR/path"
 cat > "$GHT_DIR/lib.sh" <<'GHT_LIB'
@@ -67,6 +68,13 @@ ght_load_env() {
   fi
 }
 ght_output() { ght_read "$GHT_DIR/outputs/$1" "$2"; }
+# True when one of the given Tekton exit-code files records a failure.
+ght_failed() {
+  for _ght_f in "$@"; do
+    [ -s "$_ght_f" ] && [ "$(cat "$_ght_f")" != 0 ] && return 0
+  done
+  return 1
+}
 GHT_LIB
 """
 
@@ -204,7 +212,8 @@ def convert_job(
         default_shell=defaults.shell if defaults else None,
         default_workdir=defaults.working_directory if defaults else None,
         job_image=image,
-        step_names={"ghtotekton-setup", "ghtotekton-outputs"},
+        step_names={"ghtotekton-setup", "ghtotekton-outputs", "ghtotekton-status"},
+        track_status=_needs_status_tracking(job),
     )
     steps: list[dict[str, Any]] = []
     for index, step in enumerate(job.steps or []):
@@ -220,7 +229,18 @@ def convert_job(
         scope.source_of(("matrix", key))
     results, outputs_step = _outputs(job, scope)
     if outputs_step:
+        if ctx.track_status:
+            outputs_step["onError"] = "continue"
         steps.append(outputs_step)
+    if ctx.track_status:
+        # Every step continued on error; the job fails here if one that had to succeed did not.
+        steps.append(
+            {
+                "name": "ghtotekton-status",
+                "script": "#!/bin/sh\n. $GHT_DIR/lib.sh\n"
+                f'if {failed_check(ctx)}; then echo "a step of this job failed" >&2; exit 1; fi\n',
+            }
+        )
 
     for problem in scope.problems:
         findings.append(Finding("partial", f"`{problem.source}`: {problem.reason}", where))
@@ -233,6 +253,8 @@ def convert_job(
         {"name": "GITHUB_PATH", "value": f"{GHT_DIR}/path"},
         {"name": "GITHUB_STEP_SUMMARY", "value": f"{GHT_DIR}/summary/{task_name}.md"},
         {"name": "GITHUB_WORKSPACE", "value": "$(workspaces.source.path)"},
+        # A runner's home persists across steps (tool caches, ~/.local/bin): so does this one.
+        {"name": "HOME", "value": f"{GHT_DIR}/home"},
         {"name": "CI", "value": "true"},
         {"name": "RUNNER_OS", "value": "Linux"},
         {"name": "RUNNER_TEMP", "value": "/tmp"},
@@ -506,6 +528,19 @@ def _outputs(job: m.Job, scope: cx.Scope) -> tuple[list[dict[str, Any]], dict[st
         lines.append(f'printf \'%s\' "{translated.text}" > "$(results.{result}.path)"')
     step = {"name": "ghtotekton-outputs", "script": "\n".join(lines) + "\n"}
     return results, step
+
+
+def _needs_status_tracking(job: m.Job) -> bool:
+    """Some step runs on ``always()``, ``failure()`` or ``cancelled()``."""
+    for step in job.steps or []:
+        if isinstance(step.if_, str):
+            try:
+                node = ex.parse_if(step.if_)
+            except ex.ExpressionError:
+                continue
+            if cx.status_calls(node) - {"success"}:
+                return True
+    return False
 
 
 def _is_finally(job: m.Job) -> bool:

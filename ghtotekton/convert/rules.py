@@ -211,7 +211,7 @@ def load_rule_file(path: Path) -> list[LoadedRule]:
     return [LoadedRule(rule, doc.pos(("rules", i))) for i, rule in enumerate(parsed.rules)]
 
 
-@dataclass(slots=True)
+@dataclass
 class RuleSet:
     """Rules in precedence order: user folders first (in the order given), then the built-ins."""
 

@@ -53,6 +53,11 @@ class StepContext:
     workspaces: set[str] = field(default_factory=set)
     findings: list[Finding] = field(default_factory=list)
     depth: int = 0
+    track_status: bool = False
+    """GitHub step status semantics are needed (some step runs on always()/failure()): every
+    step continues on error and decides from the earlier steps' exit codes whether to run."""
+    must_succeed: list[str] = field(default_factory=list)
+    """Tekton steps so far whose failure fails the job (not continue-on-error)."""
 
 
 @dataclass(slots=True)
@@ -63,6 +68,34 @@ class Converted:
 
 def convert_step(step: m.Step, index: int, ctx: StepContext) -> list[Converted]:
     """Convert one step; a local composite action yields one Converted per inlined step."""
+    converted = _convert_step(step, index, ctx)
+    if ctx.track_status:
+        for item in converted:
+            for out in item.steps:
+                out.setdefault("onError", "continue")
+                if step.continue_on_error is not True:
+                    ctx.must_succeed.append(out["name"])
+                if "script" not in out or not out["script"].startswith("#!/"):
+                    ctx.findings.append(
+                        Finding(
+                            "partial",
+                            f"step `{item.outcome.label}` cannot check the earlier steps' status:"
+                            " it also runs after a failure",
+                            item.outcome.position,
+                        )
+                    )
+    return converted
+
+
+def failed_check(ctx: StepContext) -> str:
+    """Shell test: did a step that had to succeed fail earlier? (Tekton keeps exit codes.)"""
+    if not ctx.must_succeed:
+        return "false"
+    paths = " ".join(f'"$(steps.step-{name}.exitCode.path)"' for name in ctx.must_succeed)
+    return f"ght_failed {paths}"
+
+
+def _convert_step(step: m.Step, index: int, ctx: StepContext) -> list[Converted]:
     where = step.pos or Position("?")
     label = step.label(index)
     if step.run is not None:
@@ -167,8 +200,18 @@ def _workdir(path: str, ctx: StepContext) -> str:
 
 
 def _guard(step: m.Step, ctx: StepContext) -> str:
-    """A guarded start for ``if:``: GitHub's condition, tested by the shell before the script."""
+    """A guarded start for ``if:``: GitHub's condition, tested by the shell before the script.
+
+    With status tracking, a step without ``if:`` means ``success()``: it skips itself when an
+    earlier step failed, as GitHub does.
+    """
+    failed = failed_check(ctx)
+    status = dict(cx.DEFAULT_STATUS)
+    if ctx.track_status:
+        status.update({"success": f"! {failed}", "failure": failed})
     if step.if_ is None or _always_true(step.if_):
+        if ctx.track_status and ctx.must_succeed:
+            return f'if {failed}; then echo "skipped: an earlier step failed"; exit 0; fi'
         return ""
     text = step.if_ if isinstance(step.if_, str) else m.scalar_text(step.if_)
     try:
@@ -177,18 +220,19 @@ def _guard(step: m.Step, ctx: StepContext) -> str:
         return ""
     statuses = cx.status_calls(node)
     prelude: list[str] = []
-    test = cx.shell_condition(node, ctx.scope, prelude)
+    test = cx.shell_condition(node, ctx.scope, prelude, status)
     if test is None:
         ctx.scope.problems.append(cx.Untranslatable(text, "condition not translated"))
         return ""
-    if statuses & {"always", "failure", "cancelled"}:
+    if not statuses:  # GitHub adds `success() &&` to a condition without a status function
+        test = f"{status['success']} && {{ {test}; }}" if ctx.track_status else test
+    if "cancelled" in statuses:
         ctx.findings.append(
             Finding(
                 "partial",
-                f"step `{step.label(0)}` runs on `{text}`: Tekton stops a task at the first "
-                "failed step, so this step only runs when the earlier ones succeed",
+                f"step `{step.label(0)}`: `cancelled()` is never true on Tekton (a cancelled "
+                "TaskRun stops its pod)",
                 step.pos or Position("?"),
-                action="move the step to a finally task, or mark earlier steps continue-on-error",
             )
         )
     skip = f'if ! {{ {test}; }}; then echo "skipped: if: {_quote_echo(text)}"; exit 0; fi'
@@ -387,8 +431,13 @@ def _rule_step(
         script = rendered["script"]
         guard = _guard(step, ctx)
         if guard and script.startswith("#!"):
+            # The guard may read earlier steps' outputs: it needs the helpers first.
             first, _, rest = script.partition("\n")
-            script = f"{first}\n{guard}\n{rest}"
+            script = f'{first}\n. "$GHT_DIR/lib.sh"\n{guard}\n{rest}'
+        elif guard:
+            ctx.scope.problems.append(
+                cx.Untranslatable(str(step.if_), "the rule's script has no shebang to guard")
+            )
         out["script"] = script
         for ws in ("source", "artifacts", "cache"):
             if f"$(workspaces.{ws}." in json.dumps(out):
