@@ -1,0 +1,76 @@
+"""Golden files: each folder under tests/golden/ holds a small workflow and the reviewed output.
+
+A case is `tests/golden/<name>/.github/workflows/*.yml` (plus any local actions), and the expected
+output under `tests/golden/<name>/expected/` (Tasks, Pipelines, report). When a change to the
+converter is meant to change output, regenerate with `GHTOTEKTON_UPDATE_GOLDEN=1 pytest
+tests/test_golden.py`, read the diff, and commit it with the change that caused it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ghtotekton.convert.engine import Options, convert_paths
+from tests.conftest import SHARED
+
+GOLDEN = Path(__file__).parent / "golden"
+CASES = sorted(p.name for p in GOLDEN.iterdir() if (p / ".github").is_dir())
+COMPARED = ("tasks/", "pipelines/", "examples/", "kustomization.yaml", "migration-report.md")
+
+
+def _generated(case: str) -> dict[str, str]:
+    cwd = os.getcwd()
+    os.chdir(GOLDEN / case)  # paths in the output are relative to the case folder
+    try:
+        result = convert_paths([Path(".")], Options())
+    finally:
+        os.chdir(cwd)
+    return {k: v for k, v in result.files.items() if k.startswith(COMPARED)}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_golden(case: str) -> None:
+    files = _generated(case)
+    expected_dir = GOLDEN / case / "expected"
+    if os.environ.get("GHTOTEKTON_UPDATE_GOLDEN"):
+        shutil.rmtree(expected_dir, ignore_errors=True)
+        for rel, text in files.items():
+            (expected_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+            (expected_dir / rel).write_text(text)
+    expected = {
+        str(p.relative_to(expected_dir)): p.read_text()
+        for p in sorted(expected_dir.rglob("*"))
+        if p.is_file()
+    }
+    assert sorted(files) == sorted(expected), "files written differ from the golden set"
+    for rel, text in files.items():
+        assert text == expected[rel], f"{case}/{rel} differs from the golden file"
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_converting_twice_is_byte_identical(case: str) -> None:
+    assert _generated(case) == _generated(case)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_golden_output_validates_against_tekton_schemas(case: str, tmp_path: Path) -> None:
+    tool = SHARED / "tools" / "validate_tekton.py"
+    if not tool.exists():
+        pytest.skip("../shared is not beside this checkout")
+    paths = []
+    for rel, text in _generated(case).items():
+        if rel.endswith(".yaml") and not rel.startswith("kustomization"):
+            path = tmp_path / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+            paths.append(str(path))
+    result = subprocess.run(
+        [sys.executable, str(tool), *paths], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
