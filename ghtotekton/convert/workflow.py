@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ghtotekton.convert.calls import InlinedCall, inline_call, rewire_calls
 from ghtotekton.convert.findings import Finding, JobOutcome, Status, worst
 from ghtotekton.convert.jobs import SOURCE_ANNOTATION, JobConversion, convert_job
 from ghtotekton.convert.naming import dns_label, unique
@@ -46,7 +47,8 @@ def convert_workflow(
         result.findings.append(
             Finding(
                 "converted",
-                "only called by other workflows: its jobs are inlined where it is called",
+                "only called by other workflows: its jobs are inlined where a local workflow calls it; "
+                "this Pipeline serves callers in other repositories",
                 Position(loaded.display, 1, 1),
             )
         )
@@ -56,19 +58,31 @@ def convert_workflow(
     pipeline_tasks: list[dict[str, Any]] = []
     finally_tasks: list[dict[str, Any]] = []
     params: dict[str, dict[str, Any]] = {}
+    calls: dict[str, InlinedCall] = {}
     for job_id, job in wf.jobs.items():
         if job.is_call:
-            result.jobs.append(_call_outcome(loaded, job_id, job, task_names[job_id], repo))
+            inlined = None
+            if repo is not None:
+                inlined = inline_call(
+                    loaded, job_id, job, task_names[job_id], task_names, name, rules, repo,
+                    taken, pt_taken,
+                )  # fmt: skip
+            if inlined is None:
+                result.jobs.append(_call_outcome(loaded, job_id, job, task_names[job_id], repo))
+                continue
+            calls[task_names[job_id]] = inlined
+            result.jobs.append(inlined.outcome)
+            result.jobs.extend(inlined.outcomes)
+            params.update(inlined.params)
+            for inner in inlined.jobs:
+                _add_job(result, inner, tasks, pipeline_tasks, finally_tasks, params)
             continue
         conv: JobConversion = convert_job(loaded, name, job_id, job, task_names, rules, repo, taken)
         result.jobs.append(conv.outcome)
-        tasks.append(conv.task)
-        (finally_tasks if conv.is_finally else pipeline_tasks).append(conv.pipeline_task)
-        params.update(conv.pipeline_params)
-        result.secrets |= conv.secrets
-        result.workspaces |= conv.workspaces
-        if conv.runner:
-            result.runners[conv.pipeline_task["name"]] = conv.runner
+        _add_job(result, conv, tasks, pipeline_tasks, finally_tasks, params)
+    if calls:
+        rewire_calls(pipeline_tasks, calls)
+        rewire_calls(finally_tasks, calls)
     _inputs_defaults(loaded, params)
     spec: dict[str, Any] = {}
     if params:
@@ -100,6 +114,23 @@ def convert_workflow(
         }
     result.tasks = tasks
     return result
+
+
+def _add_job(
+    result: WorkflowConversion,
+    conv: JobConversion,
+    tasks: list[dict[str, Any]],
+    pipeline_tasks: list[dict[str, Any]],
+    finally_tasks: list[dict[str, Any]],
+    params: dict[str, dict[str, Any]],
+) -> None:
+    tasks.append(conv.task)
+    (finally_tasks if conv.is_finally else pipeline_tasks).append(conv.pipeline_task)
+    params.update(conv.pipeline_params)
+    result.secrets |= conv.secrets
+    result.workspaces |= conv.workspaces
+    if conv.runner:
+        result.runners[conv.pipeline_task["name"]] = conv.runner
 
 
 def _inputs_defaults(loaded: LoadedWorkflow, params: dict[str, dict[str, Any]]) -> None:

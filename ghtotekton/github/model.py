@@ -477,7 +477,11 @@ class Job(Model):
         return self.uses is not None
 
     def runner_labels(self) -> list[str]:
-        """The runner labels, whatever form ``runs-on`` took (expressions kept as text)."""
+        """The runner labels, whatever form ``runs-on`` took (expressions kept as text).
+
+        A runner group becomes the pseudo-label ``group:NAME`` so a runner rule can match it
+        like any label (a group is a pool of machines, which is what a node pool is too).
+        """
         value = self.runs_on
         if value is None:
             return []
@@ -485,7 +489,8 @@ class Job(Model):
             return [value]
         if isinstance(value, list):
             return list(value)
-        return list(value.labels or [])
+        group = [f"group:{value.group}"] if value.group else []
+        return group + list(value.labels or [])
 
 
 class Workflow(Model):

@@ -1,0 +1,349 @@
+"""Local reusable workflows (``uses: ./.github/workflows/x.yml``) inlined as pipeline tasks.
+
+GitHub runs a called workflow's jobs as if they were jobs of the caller, named ``caller / job``.
+Tekton has no call between Pipelines that a PipelineRun can wait on (pipelines-in-pipelines is
+alpha), so the faithful form is the same as GitHub's: the called jobs become pipeline tasks of the
+caller's Pipeline, prefixed with the calling job's name. What crosses the call boundary is rewired:
+
+* ``inputs.*`` of the called workflow are the caller's ``with:`` values (or the input defaults),
+  passed as pipeline-task params instead of Pipeline params;
+* ``secrets.*`` are renamed to what the caller passes (``inherit`` keeps the names);
+* jobs that ``needs:`` the calling job run after the called workflow's last tasks, and
+  ``needs.<caller>.outputs.*`` read the task results the called ``workflow_call.outputs`` name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ghtotekton.convert import expressions as cx
+from ghtotekton.convert.findings import Finding, JobOutcome
+from ghtotekton.convert.jobs import JobConversion, convert_job
+from ghtotekton.convert.naming import dns_label, param_name, unique
+from ghtotekton.convert.rules import RuleSet
+from ghtotekton.errors import Position
+from ghtotekton.github import expressions as ex
+from ghtotekton.github import model as m
+from ghtotekton.github.loader import LoadedWorkflow
+from ghtotekton.github.repository import Repository
+
+MAX_DEPTH = 4
+"""GitHub allows a chain of at most four levels of called workflows."""
+
+_INPUT_PARAM = re.compile(r"\$\(params\.inputs-([A-Za-z0-9_.-]+)\)")
+_TASK_RESULT = re.compile(r"\$\(tasks\.([a-z0-9-]+)\.results\.([A-Za-z0-9_.-]+)\)")
+
+
+@dataclass(slots=True)
+class InlinedCall:
+    """What inlining one calling job produced."""
+
+    outcome: JobOutcome
+    jobs: list[JobConversion] = field(default_factory=list)
+    outcomes: list[JobOutcome] = field(default_factory=list)
+    leaves: list[str] = field(default_factory=list)
+    """Pipeline tasks that end the called workflow: what ``needs: <caller>`` waits for."""
+    outputs: dict[str, str] = field(default_factory=dict)
+    """``workflow_call`` output name -> the Tekton value it reads (a task result)."""
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Pipeline params the rewired values need (``github-*``, the caller's own inputs)."""
+    nested: dict[str, InlinedCall] = field(default_factory=dict)
+
+
+def find_target(loaded: LoadedWorkflow, job: m.Job, repo: Repository | None) -> str | None:
+    """The loaded called workflow's key, when the call is local and it loaded."""
+    if repo is None or job.pos is None:
+        return None
+    for link in repo.links:
+        if link.kind == "workflow" and link.status == "ok" and link.source == job.pos:
+            return link.target if link.target in repo.workflows else None
+    return None
+
+
+def inline_call(
+    loaded: LoadedWorkflow,
+    job_id: str,
+    job: m.Job,
+    pt_name: str,
+    caller_task_names: dict[str, str],
+    pipeline_name: str,
+    rules: RuleSet,
+    repo: Repository,
+    taken_tasks: set[str],
+    pt_taken: set[str],
+    depth: int = 1,
+) -> InlinedCall | None:
+    """Convert the jobs of the workflow ``job`` calls, or None when it cannot be inlined."""
+    target = find_target(loaded, job, repo)
+    if target is None:
+        return None
+    called = repo.workflows[target]
+    where = job.pos or Position(loaded.display)
+    outcome = JobOutcome(job_id, where, pt_name, "")
+    result = InlinedCall(outcome)
+    if depth > MAX_DEPTH:
+        outcome.findings.append(
+            Finding(
+                "unsupported",
+                f"`{job.uses}` is called more than {MAX_DEPTH} levels deep; GitHub refuses this",
+                where,
+            )
+        )
+        return result
+    outcome.findings.append(
+        Finding(
+            "converted",
+            f"calls `{job.uses}`: its jobs are inlined as pipeline tasks `{pt_name}-*`",
+            where,
+        )
+    )
+    if job.if_ is not None:
+        outcome.findings.append(
+            Finding(
+                "partial",
+                f"the call's `if: {job.if_}` is not applied to the inlined tasks",
+                where,
+                action="add the condition to the called jobs or to the inlined tasks' `when`",
+            )
+        )
+    values = _input_values(called, job, caller_task_names, result, where)
+    secret_names = _secret_names(job)
+    inner_names = {
+        cid: unique(dns_label(f"{pt_name}-{cid}"), pt_taken) for cid in called.workflow.jobs
+    }
+    prefix = f"{pipeline_name}-{job_id}"
+    outer_needs = [caller_task_names[n] for n in _needs(job) if n in caller_task_names]
+    needed: set[str] = set()
+    for cid, cjob in called.workflow.jobs.items():
+        needed.update(n for n in _needs(cjob))
+        if cjob.is_call:
+            nested = inline_call(
+                called, cid, cjob, inner_names[cid], inner_names, prefix, rules, repo,
+                taken_tasks, pt_taken, depth + 1,
+            )  # fmt: skip
+            if nested is not None:
+                result.nested[inner_names[cid]] = nested
+                result.outcomes.append(_renamed(nested.outcome, job_id))
+                result.outcomes.extend(_renamed(o, job_id) for o in nested.outcomes)
+                result.jobs.extend(nested.jobs)
+                result.params.update(nested.params)
+                continue
+            fallback = JobOutcome(cid, cjob.pos or where, inner_names[cid], "")
+            fallback.findings.append(
+                Finding("manual", f"job `{cid}` calls `{cjob.uses}`, which is not local", where)
+            )
+            result.outcomes.append(_renamed(fallback, job_id))
+            continue
+        conv = convert_job(called, prefix, cid, cjob, inner_names, rules, repo, taken_tasks)
+        _rewire_inputs(conv, values)
+        _rename_secrets(conv, secret_names)
+        if not _needs(cjob) and outer_needs:
+            conv.pipeline_task["runAfter"] = sorted(
+                set(conv.pipeline_task.get("runAfter", [])) | set(outer_needs)
+            )
+        conv.pipeline_params = {
+            k: v for k, v in conv.pipeline_params.items() if not k.startswith("inputs-")
+        }
+        result.params.update(conv.pipeline_params)
+        result.jobs.append(conv)
+        result.outcomes.append(_renamed(conv.outcome, job_id))
+    needed_lower = {n.lower() for n in needed}
+    result.leaves = sorted(
+        inner_names[cid] for cid in called.workflow.jobs if cid.lower() not in needed_lower
+    )
+    call = called.workflow.on.workflow_call
+    for name, out in ((call.outputs or {}) if call else {}).items():
+        feed = _output_feed(out.value, inner_names)
+        if feed is None:
+            outcome.findings.append(
+                Finding(
+                    "partial",
+                    f"output `{name}` of `{job.uses}` ({out.value}) is not a single job output",
+                    where,
+                    action="read the job result it combines in the jobs that need it",
+                )
+            )
+        else:
+            result.outputs[name] = feed
+    return result
+
+
+def _needs(job: m.Job) -> list[str]:
+    needs = job.needs
+    if needs is None:
+        return []
+    return [needs] if isinstance(needs, str) else list(needs)
+
+
+def _renamed(outcome: JobOutcome, caller: str) -> JobOutcome:
+    outcome.job_id = f"{caller}/{outcome.job_id}"
+    return outcome
+
+
+def _input_values(
+    called: LoadedWorkflow,
+    job: m.Job,
+    caller_task_names: dict[str, str],
+    result: InlinedCall,
+    where: Position,
+) -> dict[str, str]:
+    """Called input name (lowercase) -> the Tekton value the caller passes, or its default."""
+    call = called.workflow.on.workflow_call
+    declared = (call.inputs or {}) if call else {}
+    given = {k.lower(): v for k, v in (job.with_ or {}).items()}
+    values: dict[str, str] = {}
+    for name, spec in declared.items():
+        raw = given.get(name.lower(), spec.default)
+        text = m.scalar_text(raw)
+        values[name.lower()] = _tekton_value(text, caller_task_names, result, where, name)
+    return values
+
+
+def _tekton_value(
+    text: str, task_names: dict[str, str], result: InlinedCall, where: Position, name: str
+) -> str:
+    """A ``with:`` value as a pipeline-task param value: literal text or a ``$(...)`` reference."""
+    found = ex.find_expressions(text)
+    if not found:
+        return text
+    parts: list[str] = []
+    pos = 0
+    for item in found:
+        parts.append(text[pos : item.start])
+        ref = _reference(item, task_names, result)
+        if ref is None:
+            result.outcome.findings.append(
+                Finding(
+                    "partial",
+                    f"input `{name}` is `{text}`; `${{{{ {item.source} }}}}` has no Tekton value "
+                    "at the pipeline level and is passed as text",
+                    where,
+                    action="pass a value the called jobs can use",
+                )
+            )
+            parts.append(text[item.start : item.end])
+        else:
+            parts.append(ref)
+        pos = item.end
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+def _reference(item: ex.Embedded, task_names: dict[str, str], result: InlinedCall) -> str | None:
+    if item.node is None:
+        return None
+    if isinstance(item.node, ex.Literal):
+        return m.scalar_text(item.node.value)  # type: ignore[arg-type]
+    path = cx.reference_path(item.node)
+    if path is None:
+        return None
+    root, rest = path[0], path[1:]
+    if root == "needs" and len(rest) == 3 and rest[1] == "outputs":
+        target = next((v for k, v in task_names.items() if k.lower() == rest[0].lower()), None)
+        return None if target is None else f"$(tasks.{target}.results.{rest[2]})"
+    if root in {"github", "inputs"}:
+        src = cx.default_resolve(path)
+        if isinstance(src, cx.Source) and src.kind == "param":
+            result.params[src.param] = {"name": src.param, "type": "string", "default": ""}
+            return f"$(params.{src.param})"
+    return None
+
+
+def _rewire_inputs(conv: JobConversion, values: dict[str, str]) -> None:
+    """``$(params.inputs-x)`` in the pipeline task becomes the value the caller passes."""
+
+    by_param = {param_name("inputs", name): value for name, value in values.items()}
+
+    def swap(match: re.Match[str]) -> str:
+        # GitHub gives an input the called workflow does not declare as empty.
+        return by_param.get(f"inputs-{match.group(1)}", "")
+
+    conv.pipeline_task = _map_strings(conv.pipeline_task, lambda s: _INPUT_PARAM.sub(swap, s))
+
+
+def _secret_names(job: m.Job) -> dict[str, str]:
+    """Called secret name -> the caller's secret it reads; empty for ``inherit``."""
+    if not isinstance(job.secrets, dict):
+        return {}
+    names: dict[str, str] = {}
+    for key, value in job.secrets.items():
+        found = ex.find_expressions(m.scalar_text(value))
+        if len(found) == 1 and found[0].node is not None:
+            path = cx.reference_path(found[0].node)
+            if path is not None and path[0] == "secrets" and len(path) == 2:
+                names[key] = path[1]
+    return names
+
+
+def _rename_secrets(conv: JobConversion, names: dict[str, str]) -> None:
+    if not names:
+        return
+    lowered = {k.lower(): v for k, v in names.items()}
+
+    def visit(node: Any) -> None:
+        if isinstance(node, dict):
+            ref = node.get("secretKeyRef")
+            if isinstance(ref, dict) and str(ref.get("key", "")).lower() in lowered:
+                ref["key"] = lowered[str(ref["key"]).lower()]
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    visit(conv.task)
+    conv.secrets = {lowered.get(s.lower(), s) for s in conv.secrets}
+
+
+def _output_feed(value: str, inner_names: dict[str, str]) -> str | None:
+    found = ex.find_expressions(value)
+    if len(found) != 1 or found[0].node is None or value.strip() != value[found[0].start :].strip():
+        return None
+    path = cx.reference_path(found[0].node)
+    if path is None or len(path) != 4 or path[0] != "jobs" or path[2] != "outputs":
+        return None
+    task = next((v for k, v in inner_names.items() if k.lower() == path[1].lower()), None)
+    return None if task is None else f"$(tasks.{task}.results.{path[3]})"
+
+
+def _map_strings(node: Any, fn: Any) -> Any:
+    if isinstance(node, str):
+        return fn(node)
+    if isinstance(node, dict):
+        return {k: _map_strings(v, fn) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_map_strings(v, fn) for v in node]
+    return node
+
+
+def rewire_calls(pipeline_tasks: list[dict[str, Any]], calls: dict[str, InlinedCall]) -> None:
+    """Point ``runAfter`` and result references at a call's tasks instead of the call job."""
+    flat: dict[str, InlinedCall] = {}
+
+    def collect(items: dict[str, InlinedCall]) -> None:
+        for key, call in items.items():
+            flat[key] = call
+            collect(call.nested)
+
+    collect(calls)
+
+    def leaves(name: str) -> list[str]:
+        call = flat.get(name)
+        if call is None:
+            return [name]
+        return sorted({leaf for x in call.leaves for leaf in leaves(x)})
+
+    def results(match: re.Match[str]) -> str:
+        call = flat.get(match.group(1))
+        if call is None:
+            return match.group(0)
+        feed = call.outputs.get(match.group(2))
+        return _TASK_RESULT.sub(results, feed) if feed else ""
+
+    for i, task in enumerate(pipeline_tasks):
+        after = task.get("runAfter")
+        if after:
+            task["runAfter"] = sorted({leaf for name in after for leaf in leaves(name)})
+        pipeline_tasks[i] = _map_strings(task, lambda s: _TASK_RESULT.sub(results, s))
