@@ -30,7 +30,8 @@ from ghtotekton.github import model as m
 from ghtotekton.github.loader import LoadedWorkflow
 from ghtotekton.github.repository import Repository
 
-DEFAULT_IMAGE = "docker.io/library/ubuntu:24.04"
+DEFAULT_IMAGE = "ghcr.io/catthehacker/ubuntu:act-24.04"
+"""For a job whose runner no rule maps: nektos/act's image that mimics GitHub's Ubuntu runner."""
 SOURCE_ANNOTATION = "ghtotekton.dev/source"
 
 SETUP_SCRIPT = r"""#!/bin/sh

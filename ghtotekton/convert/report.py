@@ -151,6 +151,11 @@ def build_report(
     }
 
 
+def _sentence(text: str) -> str:
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
 def render_markdown(report: dict[str, Any]) -> str:
     s = report["summary"]
     out = ["# Migration report", ""]
@@ -186,7 +191,8 @@ def render_markdown(report: dict[str, Any]) -> str:
         for err in wf.get("errors", []):
             out.append(f"- error: `{err}`")
         for f in wf["findings"]:
-            out.append(f"- {f['status']}: {f['message']}")
+            action = f" **Do:** {f['action']}" if f["action"] else ""
+            out.append(f"- {f['status']}: {_sentence(f['message'])}{action}")
         for job in wf["jobs"]:
             out.append(
                 f"### job `{job['id']}` ({job['file']}:{job['line']}) -> task "
@@ -208,7 +214,7 @@ def render_markdown(report: dict[str, Any]) -> str:
                 action = (
                     f" **Do:** {f['action']}" if f["action"] and f["action"] != f["message"] else ""
                 )
-                out.append(f"- {f['status']} (line {f['line']}): {f['message']}.{action}")
+                out.append(f"- {f['status']} (line {f['line']}): {_sentence(f['message'])}{action}")
             out.append("")
     return "\n".join(out).rstrip() + "\n"
 

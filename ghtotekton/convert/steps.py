@@ -34,6 +34,8 @@ GHT_DIR = "/workspace/.ghtotekton"
 STUB_IMAGE = "docker.io/library/busybox:1.36"
 PYTHON_IMAGE = "docker.io/library/python:3.12-slim"
 PWSH_IMAGE = "mcr.microsoft.com/powershell:7.4-ubuntu-22.04"
+PYTHON_SHELL_IMAGE = "docker.io/library/python:3.12-slim"
+"""``shell: python`` where the job image is not a Python image: GitHub's runner has python3."""
 
 
 @dataclass(slots=True)
@@ -172,8 +174,12 @@ def _run_step(step: m.Step, index: int, label: str, where: Position, ctx: StepCo
     out: dict[str, Any] = {"name": name}
     if image:
         out["image"] = image
-    elif kind == "python" and not ctx.job_image.startswith("docker.io/library/python"):
-        out["image"] = ctx.image_from_rule or ctx.job_image
+    elif kind == "python":
+        current = ctx.image_from_rule or ctx.job_image
+        if not current.startswith(("docker.io/library/python", "docker.io/library/pypy")):
+            out["image"] = PYTHON_SHELL_IMAGE
+            status = "partial"
+            reasons.append(f"`shell: python` runs in {PYTHON_SHELL_IMAGE}, not the job image")
     workdir = step.working_directory or ctx.default_workdir
     if workdir:
         out["workingDir"] = _workdir(workdir, ctx)
@@ -392,6 +398,14 @@ def _rule_step(
             image = render(emit.image or "", context).strip()
         except ValueError as exc:
             raise InputError(f"rule `{rule.id}` ({rule.position}) failed: {exc}") from None
+        if ctx.image_from_rule and ctx.image_from_rule != image:
+            outcome = StepOutcome(
+                index, label, where, "manual", rule.id,
+                f"needs the job image {image}, but an earlier step already chose "
+                f"{ctx.image_from_rule}: build one image with both, or install this tool in a step",
+                step.uses,
+            )  # fmt: skip
+            return Converted([], outcome)
         ctx.image_from_rule = image
         outcome = StepOutcome(
             index, label, where, status, rule.id,

@@ -10,6 +10,11 @@ from ghtotekton.convert.calls import InlinedCall, inline_call, rewire_calls
 from ghtotekton.convert.findings import Finding, JobOutcome, Status, worst
 from ghtotekton.convert.jobs import SOURCE_ANNOTATION, JobConversion, convert_job
 from ghtotekton.convert.naming import dns_label, unique
+from ghtotekton.convert.platform import (
+    concurrency_findings,
+    environment_findings,
+    permissions_findings,
+)
 from ghtotekton.convert.rules import RuleSet
 from ghtotekton.errors import Position
 from ghtotekton.github.loader import LoadedWorkflow
@@ -47,11 +52,14 @@ def convert_workflow(
         result.findings.append(
             Finding(
                 "converted",
-                "only called by other workflows: its jobs are inlined where a local workflow calls it; "
-                "this Pipeline serves callers in other repositories",
+                "only called by other workflows: its jobs are inlined where a local workflow calls "
+                "it; this Pipeline serves callers in other repositories",
                 Position(loaded.display, 1, 1),
             )
         )
+    top = Position(loaded.display, 1, 1)
+    result.findings += concurrency_findings(wf.concurrency, top, "the workflow's")
+    result.findings += permissions_findings(wf.permissions, top, "the workflow's")
     pt_taken: set[str] = set()
     task_names = {job_id: unique(dns_label(job_id), pt_taken) for job_id in wf.jobs}
     tasks: list[dict[str, Any]] = []
@@ -78,6 +86,10 @@ def convert_workflow(
                 _add_job(result, inner, tasks, pipeline_tasks, finally_tasks, params)
             continue
         conv: JobConversion = convert_job(loaded, name, job_id, job, task_names, rules, repo, taken)
+        job_where = job.pos or Position(loaded.display)
+        conv.outcome.findings += concurrency_findings(job.concurrency, job_where, f"job `{job_id}`")
+        conv.outcome.findings += permissions_findings(job.permissions, job_where, f"job `{job_id}`")
+        conv.outcome.findings += environment_findings(job.environment, job_where, job_id)
         result.jobs.append(conv.outcome)
         _add_job(result, conv, tasks, pipeline_tasks, finally_tasks, params)
     if calls:
