@@ -22,22 +22,31 @@ from tests.conftest import SHARED
 GOLDEN = Path(__file__).parent / "golden"
 CASES = sorted(p.name for p in GOLDEN.iterdir() if (p / ".github").is_dir())
 COMPARED = ("tasks/", "pipelines/", "examples/", "kustomization.yaml", "migration-report.md")
+CORPUS_CASES = {
+    # Whole real workflows from ../shared/corpus: (repository folder, workflow file).
+    "sglang-execute-notebook": ("sgl-project__sglang", "execute-notebook.yml"),
+    "sglang-e2e-multi-gpu": ("sgl-project__sglang", "e2e-test-multi-gpu.yml"),
+    "fastapi-template-test-backend": ("fastapi__full-stack-fastapi-template", "test-backend.yml"),
+    "kompose-test": ("kubernetes__kompose", "test.yml"),
+    "sklearn-cuda-ci": ("scikit-learn__scikit-learn", "cuda-ci.yml"),
+}
 
 
-def _generated(case: str) -> dict[str, str]:
+def _convert_in(folder: Path, target: Path) -> dict[str, str]:
     cwd = os.getcwd()
-    os.chdir(GOLDEN / case)  # paths in the output are relative to the case folder
+    os.chdir(folder)  # paths in the output are relative to this folder
     try:
-        result = convert_paths([Path(".")], Options())
+        result = convert_paths([target], Options())
     finally:
         os.chdir(cwd)
     return {k: v for k, v in result.files.items() if k.startswith(COMPARED)}
 
 
-@pytest.mark.parametrize("case", CASES)
-def test_golden(case: str) -> None:
-    files = _generated(case)
-    expected_dir = GOLDEN / case / "expected"
+def _generated(case: str) -> dict[str, str]:
+    return _convert_in(GOLDEN / case, Path("."))
+
+
+def _check(files: dict[str, str], expected_dir: Path) -> None:
     if os.environ.get("GHTOTEKTON_UPDATE_GOLDEN"):
         shutil.rmtree(expected_dir, ignore_errors=True)
         for rel, text in files.items():
@@ -50,7 +59,24 @@ def test_golden(case: str) -> None:
     }
     assert sorted(files) == sorted(expected), "files written differ from the golden set"
     for rel, text in files.items():
-        assert text == expected[rel], f"{case}/{rel} differs from the golden file"
+        assert text == expected[rel], (
+            f"{expected_dir.parent.name}/{rel} differs from the golden file"
+        )
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_golden(case: str) -> None:
+    _check(_generated(case), GOLDEN / case / "expected")
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("case", sorted(CORPUS_CASES))
+def test_golden_real_workflow(case: str) -> None:
+    if not (SHARED / "corpus").is_dir():
+        pytest.skip("../shared/corpus is not beside this clone")
+    repo, workflow = CORPUS_CASES[case]
+    files = _convert_in(SHARED / "corpus" / repo, Path(".github/workflows") / workflow)
+    _check(files, GOLDEN / "corpus" / case / "expected")
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ghtotekton.convert import expressions as cx
-from ghtotekton.convert.findings import Finding, Status, StepOutcome
+from ghtotekton.convert.findings import Finding, Status, StepOutcome, worst
 from ghtotekton.convert.naming import dns_label, unique
 from ghtotekton.convert.rules import (
     LoadedRule,
@@ -170,6 +170,15 @@ def _run_step(step: m.Step, index: int, label: str, where: Position, ctx: StepCo
     if problems:
         status = "partial"
         reasons.extend(f"`{p.source}`: {p.reason}" for p in problems)
+    matched = command_rules(step.run or "", ctx)
+    for rule in matched:
+        emit = rule.rule.emit
+        if emit.manual:
+            status = worst([status, "manual"])
+            reasons.append(f"[{rule.id}] {emit.manual.strip()}")
+            ctx.findings.append(
+                Finding("manual", f"step `{label}`: {emit.manual.strip()}", where, rule.id)
+            )
     name = unique(dns_label(step.id or step.name or f"run-{index + 1}"), ctx.step_names)
     out: dict[str, Any] = {"name": name}
     if image:
@@ -188,8 +197,15 @@ def _run_step(step: m.Step, index: int, label: str, where: Position, ctx: StepCo
         out["env"] = env
     out["script"] = script
     _apply_step_flags(step, out, ctx)
-    outcome = StepOutcome(index, label, where, status, "run", "; ".join(reasons), None, name)
+    rule_ids = ", ".join(["run", *(r.id for r in matched if r.rule.emit.manual)])
+    outcome = StepOutcome(index, label, where, status, rule_ids, "; ".join(reasons), None, name)
     return Converted([out], outcome)
+
+
+def command_rules(script: str, ctx: StepContext) -> list[LoadedRule]:
+    """``run`` rules whose command the script contains, outside of comment lines."""
+    code = "\n".join(line for line in script.splitlines() if not line.lstrip().startswith("#"))
+    return ctx.rules.match_run(code)
 
 
 def _always_true(value: object) -> bool:
