@@ -1,8 +1,9 @@
-"""`ghtotekton audit PATH...`: read everything, write nothing, report what is there.
+"""`ghtotekton audit PATH...`: convert in memory, write nothing, report what would migrate.
 
-The first cut of the migration report: per file, what it contains (jobs, steps, actions, triggers,
-runner labels) or its positioned errors. It is also the parser's smoke test on real repositories,
-so it keeps going past broken files and says how many there were.
+GitHub Actions Importer's audit is the model: per workflow Successful / Partially successful /
+Unsupported / Failed, steps Known / Unknown / Unsupported, and the manual tasks left for a person.
+It runs over many repositories at once, so it shows progress on a terminal and keeps going past
+broken files (they are counted as Failed, with their positioned errors).
 """
 
 from __future__ import annotations
@@ -11,49 +12,91 @@ import csv
 import io
 import json
 import sys
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from ghtotekton.convert.batch import Batch, convert_repositories
+from ghtotekton.convert.report import build_report, render_markdown
+from ghtotekton.convert.rules import RuleSet
 from ghtotekton.errors import ExitCode
 from ghtotekton.github.inventory import repository_inventory
-from ghtotekton.github.repository import repositories
+from ghtotekton.github.repository import Repository
 
 
-def run(*, paths: list[Path], format: str = "text") -> int:
-    reports = [repository_inventory(repo) for repo in repositories(paths)]
-    summary = _summary(reports)
-    document = {"repositories": reports, "summary": summary}
+def run(*, paths: list[Path], format: str = "text", mappings: list[Path] | None = None) -> int:
+    rules = RuleSet.load(mappings or [])
+    batch = _convert_with_progress(paths, rules)
+    report = build_report(batch.conversions, batch.failed)
+    inventories = [repository_inventory(repo) for repo in batch.repositories]
     out = sys.stdout
     if format == "json":
-        out.write(json.dumps(document, indent=2, sort_keys=False) + "\n")
+        document = {"migration": report, "repositories": inventories}
+        out.write(json.dumps(document, indent=2) + "\n")
     elif format == "csv":
-        out.write(_csv(reports))
+        out.write(_csv(report))
     elif format == "markdown":
-        out.write(_markdown(reports, summary))
+        out.write(render_markdown(report))
     else:
-        out.write(_text(reports, summary))
-    return int(ExitCode.BAD_INPUT) if summary["files_with_errors"] else int(ExitCode.OK)
+        out.write(_text(report, inventories))
+    return int(ExitCode.BAD_INPUT) if batch.failed else int(ExitCode.OK)
 
 
-def _summary(reports: list[dict[str, Any]]) -> dict[str, Any]:
-    files = [f for r in reports for f in r["files"]]
-    workflows = [f for f in files if f["kind"] == "workflow" and f["status"] == "ok"]
-    actions: Counter[str] = Counter()
-    for wf in workflows:
-        actions.update(wf["actions"])
-    return {
-        "repositories": len(reports),
-        "files": len(files),
-        "workflows": len(workflows),
-        "local_actions": sum(1 for f in files if f["kind"] == "action" and f["status"] == "ok"),
-        "files_with_errors": sum(1 for f in files if f["status"] == "error"),
-        "jobs": sum(len(wf["jobs"]) for wf in workflows),
-        "steps": sum(wf["steps"] for wf in workflows),
-        "actions": dict(actions.most_common()),
-        "warnings": sum(1 for f in files for d in f["diagnostics"] if d["severity"] == "warning")
-        + sum(len(r["findings"]) for r in reports),
-    }
+def _convert_with_progress(paths: list[Path], rules: RuleSet) -> Batch:
+    """A progress bar on stderr when it is a terminal and there is more than one path."""
+    if len(paths) < 2 or not sys.stderr.isatty():
+        return convert_repositories(paths, rules)
+    from rich.progress import Progress
+
+    with Progress(transient=True) as progress:
+        bar = progress.add_task("auditing", total=None)
+
+        def tick(repo: Repository) -> None:
+            where = repo.root.name if repo.root else "workflow files"
+            progress.update(bar, advance=1, description=f"auditing {where}")
+
+        return convert_repositories(paths, rules, tick)
+
+
+def _text(report: dict[str, Any], inventories: list[dict[str, Any]]) -> str:
+    lines: list[str] = []
+    for inv in inventories:
+        for f in inv["files"]:
+            for d in f["diagnostics"]:
+                lines.append(_diag_line(d))
+        lines.extend(_diag_line(d) for d in inv["findings"])
+    if lines:
+        lines.append("")
+    for wf in report["workflows"]:
+        lines.append(f"{wf['file']}: {wf['class']}")
+        for err in wf.get("errors", []):
+            lines.append(f"  {err}")
+        for job in wf["jobs"]:
+            counts: dict[str, int] = {}
+            for st in job["steps"]:
+                counts[st["status"]] = counts.get(st["status"], 0) + 1
+            detail = ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "no steps"
+            lines.append(f"  job {job['id']} -> {job['task'] or '-'}: {job['status']} ({detail})")
+            for f in job["findings"]:
+                if f["status"] != "converted":
+                    lines.append(f"    {f['status']}: {f['message']}")
+    s = report["summary"]
+    lines.append("")
+    wf_classes = ", ".join(
+        f"{v['count']} {k} ({v['percent']}%)" for k, v in s["workflow_classes"].items()
+    )
+    step_classes = ", ".join(
+        f"{v['count']} {k} ({v['percent']}%)" for k, v in s["step_classes"].items()
+    )
+    lines.append(f"{s['workflows']} workflow(s): {wf_classes}")
+    lines.append(f"{s['steps']} step(s): {step_classes}")
+    manual = report["manual_tasks"]
+    lines.append(
+        f"manual tasks: {len(manual['secrets'])} secret(s) to create, "
+        f"{len(manual['runner_labels'])} runner label set(s) to map, "
+        f"{len(manual['actions_to_review'])} action(s) to review "
+        "(`--format markdown` lists them)"
+    )
+    return "\n".join(lines) + "\n"
 
 
 def _diag_line(d: dict[str, Any]) -> str:
@@ -64,96 +107,24 @@ def _diag_line(d: dict[str, Any]) -> str:
     return text
 
 
-def _text(reports: list[dict[str, Any]], summary: dict[str, Any]) -> str:
-    lines: list[str] = []
-    for report in reports:
-        for f in report["files"]:
-            if f["status"] == "error":
-                lines.append(f"{f['path']}: {len(f['diagnostics'])} error(s)")
-                lines.extend(f"  {_diag_line(d)}" for d in f["diagnostics"])
-                continue
-            if f["kind"] == "action":
-                lines.append(
-                    f"{f['path']}: action ({f['using']}, {f['steps']} steps), "
-                    f"used as ./{f['uses_key']}"
-                )
-            else:
-                lines.append(f"{f['path']}: {f['name'] or '(no name)'}")
-                lines.append(f"  triggers: {', '.join(f['triggers']) or '-'}")
-                for job in f["jobs"]:
-                    where = (
-                        job["uses"]
-                        if job["kind"] == "call"
-                        else (f"{job['steps']} steps on [{', '.join(job['runs_on'])}]")
-                    )
-                    extra = " (matrix)" if job["matrix"] else ""
-                    lines.append(f"  job {job['id']}: {where}{extra}")
-                if f["actions"]:
-                    used = ", ".join(
-                        f"{name} x{n}" if n > 1 else name for name, n in f["actions"].items()
-                    )
-                    lines.append(f"  actions: {used}")
-                if f["runner_labels"]:
-                    lines.append(f"  runner labels: {', '.join(f['runner_labels'])}")
-            lines.extend(f"  {_diag_line(d)}" for d in f["diagnostics"])
-        lines.extend(_diag_line(d) for d in report["findings"])
-    lines.append("")
-    lines.append(
-        f"{summary['files']} file(s) in {summary['repositories']} repositor"
-        f"{'y' if summary['repositories'] == 1 else 'ies'}: {summary['workflows']} workflow(s), "
-        f"{summary['local_actions']} local action(s), {summary['files_with_errors']} with errors; "
-        f"{summary['jobs']} jobs, {summary['steps']} steps, {len(summary['actions'])} distinct "
-        f"actions, {summary['warnings']} warning(s)"
-    )
-    return "\n".join(lines) + "\n"
+CSV_COLUMNS = ["workflow", "class", "job", "task", "step", "line", "status", "rule", "note"]
 
 
-def _markdown(reports: list[dict[str, Any]], summary: dict[str, Any]) -> str:
-    out = ["# ghtotekton audit", ""]
-    out.append("| file | status | triggers | jobs | steps | actions |")
-    out.append("|---|---|---|---|---|---|")
-    for report in reports:
-        for f in report["files"]:
-            if f["status"] == "error":
-                out.append(f"| `{f['path']}` | {len(f['diagnostics'])} error(s) | | | | |")
-            elif f["kind"] == "action":
-                out.append(f"| `{f['path']}` | action ({f['using']}) | | | {f['steps']} | |")
-            else:
-                acts = ", ".join(f"`{a}`" for a in f["actions"])
-                out.append(
-                    f"| `{f['path']}` | ok | {', '.join(f['triggers'])} | {len(f['jobs'])} | "
-                    f"{f['steps']} | {acts} |"
-                )
-    problems = [d for r in reports for f in r["files"] for d in f["diagnostics"]] + [
-        d for r in reports for d in r["findings"]
-    ]
-    if problems:
-        out += ["", "## Errors and warnings", ""]
-        out.extend(f"- `{_diag_line(d)}`" for d in problems)
-    out += [
-        "",
-        f"**{summary['files']} files**: {summary['workflows']} workflows, "
-        f"{summary['local_actions']} local actions, {summary['files_with_errors']} with errors; "
-        f"{summary['jobs']} jobs, {summary['steps']} steps.",
-        "",
-    ]
-    return "\n".join(out)
-
-
-def _csv(reports: list[dict[str, Any]]) -> str:
+def _csv(report: dict[str, Any]) -> str:
+    """One row per step (and per failed workflow): what a spreadsheet of the migration needs."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["file", "kind", "status", "job", "runs_on", "steps", "uses", "errors"])
-    for report in reports:
-        for f in report["files"]:
-            errors = "; ".join(_diag_line(d) for d in f["diagnostics"] if d["severity"] == "error")
-            if f["status"] == "ok" and f["kind"] == "workflow":
-                for job in f["jobs"]:
-                    row = [f["path"], "workflow", "ok", job["id"], " ".join(job["runs_on"])]
-                    writer.writerow([*row, job["steps"], job["uses"] or "", ""])
-                if not f["jobs"]:
-                    writer.writerow([f["path"], "workflow", "ok", "", "", 0, "", ""])
-            else:
-                row = [f["path"], f["kind"], f["status"], "", ""]
-                writer.writerow([*row, f.get("steps", ""), "", errors])
+    writer.writerow(CSV_COLUMNS)
+    for wf in report["workflows"]:
+        if wf.get("errors"):
+            writer.writerow([wf["file"], wf["class"], "", "", "", "", "failed", "", *wf["errors"]])
+            continue
+        for job in wf["jobs"]:
+            if not job["steps"]:
+                note = "; ".join(f["message"] for f in job["findings"])
+                row = [wf["file"], wf["class"], job["id"], job["task"], "", job["line"]]
+                writer.writerow([*row, job["status"], "", note])
+            for st in job["steps"]:
+                row = [wf["file"], wf["class"], job["id"], job["task"], st["label"], st["line"]]
+                writer.writerow([*row, st["status"], st["rule"], st["reason"]])
     return buf.getvalue()

@@ -180,13 +180,16 @@ def convert_job(
                 "gpuResource": runner_spec.gpu_resource,
             }
         elif runner_rule.rule.emit.manual:
+            labels = ", ".join(job.runner_labels())
             findings.append(
                 Finding(
                     "manual",
-                    runner_rule.rule.emit.manual,
+                    f"runner labels [{labels}] are not mapped to a node pool: "
+                    f"{runner_rule.rule.emit.manual.strip()}",
                     where,
                     runner_rule.id,
-                    action=runner_rule.rule.emit.manual,
+                    action="add a `match.runner` rule (--mappings) with its image, node selector "
+                    "and tolerations",
                 )
             )
     elif job.runs_on is not None:
@@ -196,6 +199,7 @@ def convert_job(
                 "manual",
                 f"runner labels [{labels}] are not mapped to a node pool",
                 where,
+                "runner",
                 action="add a `match.runner` rule in mappings/runners.yaml (--mappings) with "
                 "its image, node selector and tolerations",
             )

@@ -65,7 +65,7 @@ def build_report(
                     if step_class(step) == "unknown":
                         review[step.uses.split("@")[0]] += 1
             for f in job.findings:
-                if "runner labels" in f.message and "not mapped" in f.message:
+                if f.rule.startswith("runner") and f.message.startswith("runner labels ["):
                     labels.setdefault(f.message.split("[")[1].split("]")[0], []).append(
                         f"{f.position.file}:{f.position.line}"
                     )

@@ -581,7 +581,13 @@ def _stub(
         lines.append(f"#   with.{key}: {shown}")
     lines.append(f"echo 'ghtotekton: step {name} needs a person: see migration-report.md' >&2")
     lines.append("exit 1")
-    out = {"name": name, "image": STUB_IMAGE, "script": "\n".join(lines) + "\n"}
+    out: dict[str, Any] = {"name": name, "image": STUB_IMAGE}
+    _, env, _ = _inputs(step, None, ctx)
+    if env:
+        # The inputs as the INPUT_* variables an action reads, so the replacement has them wired
+        # (secrets as secretKeyRef, expressions as params) and the secrets list stays complete.
+        out["env"] = env
+    out["script"] = "\n".join(lines) + "\n"
     ctx.findings.append(Finding(status, f"step `{label}`: {reason}", where, rule_id))
     outcome = StepOutcome(index, label, where, status, rule_id, reason, step.uses, name)
     return Converted([out], outcome)
