@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ghtotekton.convert import expressions as cx
+from ghtotekton.convert.compose_steps import ComposeSession
 from ghtotekton.convert.findings import Finding, JobOutcome
+from ghtotekton.convert.gpu import apply_gpus
 from ghtotekton.convert.naming import dns_label, env_name, param_name, unique
 from ghtotekton.convert.rules import RuleSet
 from ghtotekton.convert.steps import (
@@ -219,6 +221,9 @@ def convert_job(
         job_image=image,
         step_names={"ghtotekton-setup", "ghtotekton-outputs", "ghtotekton-status"},
         track_status=_needs_status_tracking(job),
+        compose=ComposeSession(
+            repo.root if repo else None, _static_env(wf, job), classify=rules.resource_class
+        ),
     )
     steps: list[dict[str, Any]] = []
     for index, step in enumerate(job.steps or []):
@@ -226,6 +231,7 @@ def convert_job(
             steps.extend(converted.steps)
             outcome.steps.append(converted.outcome)
     findings.extend(ctx.findings)
+    runner = apply_gpus(job, outcome, steps, ctx.compose, runner, findings, where, rules)
     if ctx.image_from_rule and not container_image:
         image = ctx.image_from_rule
 
@@ -300,6 +306,13 @@ def convert_job(
                 Finding("partial", f"`env: {value}` (one expression) is not translated", where)
             )
 
+    if ctx.compose is not None:
+        for image_param in ctx.compose.image_params.values():
+            params.append(image_param)
+            pt_params.append(
+                {"name": image_param["name"], "value": f"$(params.{image_param['name']})"}
+            )
+            pipeline_params[image_param["name"]] = dict(image_param)
     setup = {
         "name": "ghtotekton-setup",
         "image": image,
@@ -321,6 +334,13 @@ def convert_job(
     }
     spec["steps"] = [setup, *steps]
     sidecars = _services(job, scope, findings, where)
+    session = ctx.compose
+    if session is not None:
+        sidecars += session.sidecars
+        if session.volumes:
+            spec["volumes"] = [session.volumes[k] for k in sorted(session.volumes)]
+        if session.host_aliases:
+            runner["hostAliases"] = [{"ip": "127.0.0.1", "hostnames": sorted(session.host_aliases)}]
     if sidecars:
         spec["sidecars"] = sidecars
 
@@ -373,6 +393,18 @@ def convert_job(
     return JobConversion(
         outcome, task, pipeline_task, is_finally, pipeline_params, workspaces, secrets, runner
     )
+
+
+def _static_env(wf: m.Workflow, job: m.Job) -> dict[str, str]:
+    """Workflow and job env values known before a run (compose reads COMPOSE_FILE and others)."""
+    out: dict[str, str] = {}
+    for value in (wf.env, job.env):
+        if isinstance(value, dict):
+            for key, raw in value.items():
+                text = m.scalar_text(raw)
+                if "${{" not in text:
+                    out[key] = text
+    return out
 
 
 def _dedupe(items: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -109,6 +109,9 @@ class RunnerSpec(_Model):
     gpu_resource: str = "nvidia.com/gpu"
 
 
+EMIT_KINDS = ("step", "catalog", "image", "runner", "drop", "manual", "classify")
+
+
 class Emit(_Model):
     """What a rule produces; exactly one of the fields."""
 
@@ -121,22 +124,22 @@ class Emit(_Model):
     """Why the step has no Tekton equivalent worth keeping (it is left out, with this reason)."""
     manual: str | None = None
     """What a person has to do instead (the step becomes a commented stub)."""
+    classify: bool | None = None
+    """Only say what the matched command needs (the rule's ``class``): GPU or CPU."""
 
     @model_validator(mode="after")
     def _one(self) -> Emit:
-        kinds = [
-            k for k in ("step", "catalog", "image", "runner", "drop", "manual")
-            if getattr(self, k) is not None
-        ]  # fmt: skip
+        kinds = [k for k in EMIT_KINDS if getattr(self, k) is not None]
         if len(kinds) != 1:
             raise ValueError(
-                "`emit` needs exactly one of `step`, `catalog`, `image`, `runner`, `drop`, `manual`"
+                "`emit` needs exactly one of `step`, `catalog`, `image`, `runner`, `drop`, "
+                "`manual`, `classify`"
             )
         return self
 
     @property
     def kind(self) -> str:
-        for k in ("step", "catalog", "image", "runner", "drop", "manual"):
+        for k in EMIT_KINDS:
             if getattr(self, k) is not None:
                 return k
         raise AssertionError("validated to have one kind")  # pragma: no cover
@@ -158,6 +161,8 @@ class Rule(_Model):
     def _consistent(self) -> Rule:
         if self.emit.runner is not None and self.match.kind != "runner":
             raise ValueError("`emit.runner` goes with `match.runner`")
+        if self.emit.classify is not None and self.resource_class is None:
+            raise ValueError("`emit.classify` needs the rule's `class` (gpu or cpu)")
         if self.match.kind == "runner" and self.emit.kind not in ("runner", "manual"):
             raise ValueError("a `match.runner` rule emits `runner` or `manual`")
         if not self.docs.strip():
@@ -268,6 +273,20 @@ class RuleSet:
             if re.search(r.rule.match.run or "", script, re.MULTILINE) is not None
         ]
 
+    def resource_class(self, script: str) -> str | None:
+        """``gpu`` when a GPU command is anywhere in the script; ``cpu`` when every command
+        line is a CPU command; None (unknown: a GPU job keeps the GPU) otherwise."""
+        classify = [r for r in self._of("run") if r.rule.emit.classify]
+        pattern = {id(r): re.compile(r.rule.match.run or "", re.MULTILINE) for r in classify}
+        gpu = [r for r in classify if r.rule.resource_class == "gpu"]
+        cpu = [r for r in classify if r.rule.resource_class == "cpu"]
+        if any(pattern[id(r)].search(script) for r in gpu):
+            return "gpu"
+        lines = [ln for ln in script.splitlines() if ln.strip() and not _scaffolding(ln)]
+        if lines and all(any(pattern[id(r)].search(ln) for r in cpu) for ln in lines):
+            return "cpu"
+        return None
+
     def match_runner(self, labels: Sequence[str]) -> LoadedRule | None:
         """The first runner rule whose label patterns are all present in ``labels``."""
         for loaded in self._of("runner"):
@@ -287,6 +306,16 @@ class RuleSet:
             if all(_dotted_get(service, key) == value for key, value in wanted.items()):
                 out.append(loaded)
         return out
+
+
+_SCAFFOLD = re.compile(
+    r"^\s*(?:#|set\s+[-+]\w+|cd\s|export\s|\. /workspace/\.ghtotekton/|if ght_failed)"
+)
+
+
+def _scaffolding(line: str) -> bool:
+    """Comments, shell options and the lines the converter adds around a script."""
+    return _SCAFFOLD.match(line) is not None
 
 
 def _dotted_get(data: Any, dotted: str) -> Any:

@@ -13,7 +13,9 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
+from ghtotekton.compose import ComposeCall, parse_compose_calls
 from ghtotekton.convert import expressions as cx
+from ghtotekton.convert.compose_steps import ComposeSession, convert_compose_run
 from ghtotekton.convert.findings import Finding, Status, StepOutcome, worst
 from ghtotekton.convert.naming import dns_label, unique
 from ghtotekton.convert.rules import (
@@ -60,6 +62,8 @@ class StepContext:
     step continues on error and decides from the earlier steps' exit codes whether to run."""
     must_succeed: list[str] = field(default_factory=list)
     """Tekton steps so far whose failure fails the job (not continue-on-error)."""
+    compose: ComposeSession | None = None
+    """``docker compose`` state of the job: started services, sidecars, volumes, GPUs."""
 
 
 @dataclass(slots=True)
@@ -156,12 +160,17 @@ def _run_step(step: m.Step, index: int, label: str, where: Position, ctx: StepCo
         reasons.append(f"custom shell `{shell}`: the script runs with bash; check the command")
         shebang = "#!/usr/bin/env bash\nset -e"
     lines = [shebang]
+    guard = ""
     if kind == "sh":
         lines.append(f". {GHT_DIR}/lib.sh && ght_load_env")
         lines.extend(translated.prelude)
         guard = _guard(step, ctx)
         if guard:
             lines.append(guard)
+        if ctx.compose is not None and "compose" in (step.run or ""):
+            calls = parse_compose_calls(translated.text)
+            if calls:
+                return _compose_run(step, index, label, where, ctx, calls, translated, guard)
     elif step.if_ is not None and not _always_true(step.if_):
         status = "partial"
         reasons.append("`if:` on a non-shell step is not evaluated; review")
@@ -200,6 +209,61 @@ def _run_step(step: m.Step, index: int, label: str, where: Position, ctx: StepCo
     rule_ids = ", ".join(["run", *(r.id for r in matched if r.rule.emit.manual)])
     outcome = StepOutcome(index, label, where, status, rule_ids, "; ".join(reasons), None, name)
     return Converted([out], outcome)
+
+
+def _compose_run(
+    step: m.Step,
+    index: int,
+    label: str,
+    where: Position,
+    ctx: StepContext,
+    calls: list[ComposeCall],
+    translated: cx.ScriptTranslation,
+    guard: str,
+) -> Converted:
+    """A ``run:`` of ``docker compose`` calls: steps in the services' images, or a manual stub."""
+    assert ctx.compose is not None
+    name = unique(dns_label(step.id or step.name or f"run-{index + 1}"), ctx.step_names)
+    workdir = step.working_directory or ctx.default_workdir
+    static_env = {
+        k: m.scalar_text(v)
+        for k, v in (step.env.items() if isinstance(step.env, dict) else [])
+        if "${{" not in m.scalar_text(v)
+    }
+    result = convert_compose_run(
+        calls, translated.text, workdir, static_env, ctx.compose, name, where
+    )
+    if result is None:
+        reason = (
+            "the script mixes `docker compose` with other commands and a pod has no Docker "
+            "daemon: split it into steps that only call compose, or run the commands as steps"
+        )
+        return _stub(step, index, label, where, ctx, "manual", "compose", reason)
+    ctx.findings.extend(result.findings)
+    host_env = _step_env(step, ctx, name)
+    steps: list[dict[str, Any]] = []
+    for i, out in enumerate(result.steps):
+        if i:
+            out["name"] = unique(out["name"], ctx.step_names)
+        service_env = out.pop("env", [])
+        out["env"] = _merge_env(host_env, service_env)
+        if guard or translated.prelude:
+            prelude = "\n".join([f". {GHT_DIR}/lib.sh", *translated.prelude, guard]).strip()
+            body = out["script"].split("\n", 2)[2]
+            out["script"] = f"#!/usr/bin/env bash\nset -e\n{prelude}\n{body}"
+        _apply_step_flags(step, out, ctx)
+        steps.append(out)
+    status: Status = "dropped" if result.dropped_only else result.status
+    reasons = "; ".join(result.reasons)
+    tekton = steps[0]["name"] if steps else ""
+    outcome = StepOutcome(index, label, where, status, "compose", reasons, None, tekton)
+    return Converted(steps, outcome)
+
+
+def _merge_env(host: list[dict[str, Any]], container: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The container's variables win, as in the service; the host's feed the command's text."""
+    names = {e["name"] for e in container}
+    return [e for e in host if e["name"] not in names] + container
 
 
 def command_rules(script: str, ctx: StepContext) -> list[LoadedRule]:

@@ -1,0 +1,115 @@
+"""GPU requests and GPU scheduling for a job's Task.
+
+Where a GPU comes from on GitHub: the runner (a GPU machine picked by its labels), the job's
+container (``options: --gpus all``) or a compose service (device reservations, ``gpus:``,
+``runtime: nvidia``; handled where the compose call is converted). In Kubernetes a GPU is an
+extended resource that each container requests for itself, and the requests of a pod's
+containers add up: so the GPU goes on the steps that run the work, never on the stepTemplate,
+and the pod is sent to GPU nodes with a node selector and the toleration of the GPU taint
+(written into the PipelineRun's ``taskRunSpecs`` podTemplate).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ghtotekton.convert.compose_steps import GPU_RESOURCE, ComposeSession
+from ghtotekton.convert.findings import Finding, JobOutcome
+from ghtotekton.convert.rules import RuleSet
+from ghtotekton.errors import Position
+from ghtotekton.github import model as m
+
+_GPUS_OPTION = re.compile(r"--gpus(?:=|\s+)(?:\"|')?([^\s\"']+)")
+
+
+def container_gpus(job: m.Job, findings: list[Finding], where: Position) -> int:
+    """GPUs of ``container.options: --gpus all|N|device=...``; 0 when none."""
+    container = job.container
+    options = container.options if isinstance(container, m.Container) else None
+    match = _GPUS_OPTION.search(options or "")
+    if match is None:
+        return 0
+    value = match.group(1)
+    if value.isdigit():
+        return int(value)
+    if value.startswith("device="):
+        findings.append(
+            Finding(
+                "partial",
+                f"`--gpus {value}` picks GPUs by id; Kubernetes gives any GPUs of the node",
+                where,
+                rule="gpu",
+            )
+        )
+        return len(value.removeprefix("device=").split(","))
+    findings.append(
+        Finding(
+            "partial",
+            f"`--gpus {value}` asks for every GPU of the machine; the Task requests 1",
+            where,
+            rule="gpu",
+            action="set the number of GPUs the job needs in a runner rule or `--gpus N`",
+        )
+    )
+    return 1
+
+
+def apply_gpus(
+    job: m.Job,
+    outcome: JobOutcome,
+    steps: list[dict[str, Any]],
+    session: ComposeSession | None,
+    runner: dict[str, Any],
+    findings: list[Finding],
+    where: Position,
+    rules: RuleSet,
+) -> dict[str, Any]:
+    """Put GPU requests on the steps that need them; return the runner scheduling to use.
+
+    Script steps need the GPU unless the rule table classes their command ``cpu``.
+    """
+    resource = runner.get("gpuResource") or GPU_RESOURCE
+    count = session.gpu if session is not None else 0
+    if not count:
+        wanted = container_gpus(job, findings, where) or int(runner.get("gpu") or 0)
+        if wanted:
+            by_name = {s["name"]: s for s in steps}
+            targets = [
+                by_name[o.tekton_step]
+                for o in outcome.steps
+                if o.rule.split(",")[0] == "run" and o.tekton_step in by_name
+                and rules.resource_class(by_name[o.tekton_step].get("script", "")) != "cpu"
+            ]  # fmt: skip
+            for step in targets:
+                amount = str(wanted)
+                step["computeResources"] = {
+                    "requests": {resource: amount},
+                    "limits": {resource: amount},
+                }
+            if len(targets) > 1:
+                findings.append(
+                    Finding(
+                        "partial",
+                        f"{len(targets)} script steps run on the GPU machine and each requests "
+                        f"{wanted} `{resource}`: a pod's containers each get their own GPUs, so "
+                        f"this Task needs {len(targets) * wanted} on one node",
+                        where,
+                        rule="gpu",
+                        action="keep the GPU only on the steps that use it (a rule with "
+                        "`class: cpu` for the others) or split the job by resource class",
+                    )
+                )
+            count = wanted if targets else 0
+    if not count:
+        return runner
+    scheduled = dict(runner)
+    scheduled["gpu"] = count
+    scheduled["gpuResource"] = resource
+    tolerations = list(scheduled.get("tolerations") or [])
+    if not any(t.get("key") == resource for t in tolerations):
+        tolerations.append({"key": resource, "operator": "Exists", "effect": "NoSchedule"})
+    scheduled["tolerations"] = tolerations
+    if not scheduled.get("nodeSelector") and resource == GPU_RESOURCE:
+        scheduled["nodeSelector"] = {"nvidia.com/gpu.present": "true"}
+    return scheduled

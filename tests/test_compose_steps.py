@@ -1,0 +1,199 @@
+"""`docker compose` in run: steps, resolved against the compose file, as Tekton steps."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from ghtotekton.convert.compose_steps import compose_segments
+from ghtotekton.convert.engine import Options, convert_paths
+from tests.conftest import FIXTURES, SHARED
+
+COMPOSE = """\
+services:
+  db:
+    image: postgres:16
+    environment:
+      POSTGRES_PASSWORD: example
+    healthcheck:
+      test: ["CMD-SHELL", "pg_isready -U postgres"]
+      interval: 5s
+      timeout: 3s
+      retries: 10
+  app:
+    image: ghcr.io/acme/app:1.0
+    depends_on: [db]
+    working_dir: /src/backend
+    user: "1000"
+    volumes:
+      - .:/src
+      - data:/data
+    gpus: all
+  trainer:
+    image: ghcr.io/acme/train:1.0
+    runtime: nvidia
+    shm_size: 512m
+volumes:
+  data:
+"""
+
+
+def _convert(tmp_path: Path, steps: str) -> tuple[dict[str, Any], dict[str, Any], Any]:
+    root = tmp_path / "repo"
+    (root / ".github" / "workflows").mkdir(parents=True)
+    (root / "docker-compose.yml").write_text(COMPOSE)
+    (root / ".github" / "workflows" / "ci.yml").write_text(
+        "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n" + steps
+    )
+    result = convert_paths([root], Options())
+    task = yaml.safe_load(result.files["tasks/ci-test.yaml"])
+    run = yaml.safe_load(result.files["examples/ci-run.yaml"])
+    return task, run, result.conversions[0].jobs[0]
+
+
+def _step(task: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(s for s in task["spec"]["steps"] if s["name"] == name)
+
+
+def test_up_with_healthcheck_becomes_a_sidecar_with_a_readiness_probe(tmp_path: Path) -> None:
+    task, run, job = _convert(tmp_path, "      - run: docker compose up -d db\n")
+    [sidecar] = task["spec"]["sidecars"]
+    assert sidecar["image"] == "postgres:16"
+    assert sidecar["env"] == [{"name": "POSTGRES_PASSWORD", "value": "example"}]
+    assert sidecar["readinessProbe"] == {
+        "exec": {"command": ["/bin/sh", "-c", "pg_isready -U postgres"]},
+        "periodSeconds": 5,
+        "timeoutSeconds": 3,
+        "failureThreshold": 10,
+    }
+    [spec] = run["spec"]["taskRunSpecs"]
+    assert spec["podTemplate"]["hostAliases"] == [{"ip": "127.0.0.1", "hostnames": ["db"]}]
+    assert job.steps[0].status == "converted"  # the sidecar is what it became
+
+
+def test_run_uses_service_image_env_workdir_user_volumes_and_gpu(tmp_path: Path) -> None:
+    task, run, job = _convert(
+        tmp_path,
+        '      - run: docker compose run --rm -e MODE=ci app pytest -q "$TARGET"\n'
+        "        env:\n          TARGET: tests/\n",
+    )
+    step = _step(task, "run-1")
+    assert step["image"] == "ghcr.io/acme/app:1.0"
+    assert step["workingDir"] == "$(workspaces.source.path)/backend"
+    assert step["securityContext"] == {"runAsUser": 1000}
+    assert {"name": "MODE", "value": "ci"} in step["env"]
+    assert {"name": "TARGET", "value": "tests/"} in step["env"]  # the host shell's variable
+    assert step["script"].rstrip().endswith('exec pytest -q "$TARGET"')
+    assert step["computeResources"]["limits"] == {"nvidia.com/gpu": "1"}
+    assert {"name": "vol-data", "mountPath": "/data"} in step["volumeMounts"]
+    assert {"name": "vol-data", "emptyDir": {}} in task["spec"]["volumes"]
+    # depends_on starts db as a sidecar, as `compose run` does
+    assert [s["image"] for s in task["spec"].get("sidecars", [])] == []  # run does not start deps
+    [spec] = run["spec"]["taskRunSpecs"]
+    assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in spec[
+        "podTemplate"
+    ]["tolerations"]
+    messages = " ".join(f.message for f in job.findings)
+    assert "asks for all GPUs" in messages
+
+
+def test_shm_size_and_runtime_nvidia(tmp_path: Path) -> None:
+    task, _, _ = _convert(tmp_path, "      - run: docker-compose run trainer python train.py\n")
+    step = _step(task, "run-1")
+    assert {"name": "shm-trainer", "mountPath": "/dev/shm"} in step["volumeMounts"]
+    assert {
+        "name": "shm-trainer",
+        "emptyDir": {"medium": "Memory", "sizeLimit": "512Mi"},
+    } in task["spec"]["volumes"]
+    assert step["computeResources"]["requests"] == {"nvidia.com/gpu": "1"}
+
+
+def test_down_pull_and_logs_are_dropped_with_reasons(tmp_path: Path) -> None:
+    _, _, job = _convert(
+        tmp_path,
+        "      - run: docker compose pull\n      - run: docker compose logs db\n"
+        "      - run: docker compose down -v\n",
+    )
+    assert [s.status for s in job.steps] == ["dropped", "dropped", "dropped"]
+    assert "kubelet pulls" in job.steps[0].reason
+    assert "pod logs" in job.steps[1].reason
+    assert "TaskRun ends" in job.steps[2].reason
+
+
+def test_scripts_mixing_compose_with_other_commands_need_a_person(tmp_path: Path) -> None:
+    _, _, job = _convert(
+        tmp_path, "      - run: |\n          make build\n          docker compose up -d db\n"
+    )
+    assert job.steps[0].status == "manual"
+    assert "mixes `docker compose` with other commands" in job.steps[0].reason
+
+
+def test_an_unknown_service_or_missing_file_is_manual(tmp_path: Path) -> None:
+    _, _, job = _convert(
+        tmp_path,
+        "      - run: docker compose exec -T nope true\n"
+        "      - run: docker compose -f missing.yml up -d\n",
+    )
+    assert [s.status for s in job.steps] == ["manual", "manual"]
+    assert "`nope` is not in the compose file" in job.steps[0].reason
+    assert "does not load" in job.steps[1].reason
+
+
+@pytest.mark.parametrize(
+    ("script", "expected"),
+    [
+        ("docker compose up -d", ["docker compose up -d"]),
+        ("docker compose build && docker compose up -d db",
+         ["docker compose build", "docker compose up -d db"]),
+        ("docker compose up -d; echo done", None),
+        ("docker compose logs | tee out.txt", None),
+        ("set -x\ndocker compose \\\n  exec -T app \\\n  pytest",
+         ["docker compose exec -T app pytest"]),
+        ("# start\nCOMPOSE_PROFILES=x docker-compose up -d  # go",
+         ["COMPOSE_PROFILES=x docker-compose up -d"]),
+    ],
+)  # fmt: skip
+def test_compose_segments(script: str, expected: list[str] | None) -> None:
+    assert compose_segments(script) == expected
+
+
+def _fixture_output() -> dict[str, str]:
+    return convert_paths([FIXTURES / "gpu-notebook"], Options()).files
+
+
+def test_gpu_notebook_fixture_gpu_only_where_the_notebook_runs() -> None:
+    files = _fixture_output()
+    task = yaml.safe_load(files["tasks/gpu-notebooks-notebooks.yaml"])
+    gpu_steps = [s["name"] for s in task["spec"]["steps"] if "computeResources" in s]
+    assert gpu_steps == ["execute-the-notebook-with-papermill"]
+    papermill = _step(task, "execute-the-notebook-with-papermill")
+    assert papermill["image"] == "$(params.image-notebook)"
+    assert papermill["computeResources"]["limits"] == {"nvidia.com/gpu": "1"}
+    assert {"name": "shm-notebook", "mountPath": "/dev/shm"} in papermill["volumeMounts"]
+    shm = next(v for v in task["spec"]["volumes"] if v["name"] == "shm-notebook")
+    assert shm["emptyDir"] == {"medium": "Memory", "sizeLimit": "2Gi"}
+    tests = _step(task, "run-the-test-repository-against-the-results")
+    assert {"name": "CUDA_VISIBLE_DEVICES", "value": ""} in tests["env"]
+    run = yaml.safe_load(files["examples/gpu-notebooks-run.yaml"])
+    [spec] = [s for s in run["spec"]["taskRunSpecs"] if s["pipelineTaskName"] == "notebooks"]
+    assert spec["podTemplate"]["nodeSelector"]
+    assert any(t["key"] == "nvidia.com/gpu" for t in spec["podTemplate"]["tolerations"])
+
+
+def test_gpu_notebook_fixture_validates_against_tekton_schemas(tmp_path: Path) -> None:
+    tool = SHARED / "tools" / "validate_tekton.py"
+    if not tool.exists():
+        pytest.skip("../shared is not beside this checkout")
+    paths = []
+    for rel, text in _fixture_output().items():
+        if rel.endswith(".yaml") and rel != "kustomization.yaml":
+            path = tmp_path / rel.replace("/", "__")
+            path.write_text(text)
+            paths.append(str(path))
+    done = subprocess.run([sys.executable, str(tool), *paths], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
