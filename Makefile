@@ -12,7 +12,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# The GPU notebook example: Tekton resources into .demo/tekton/, then the migration report.
 demo: $(STAMP)
+	$(BIN)/ghtotekton convert fixtures/gpu-notebook -o .demo/tekton
 	$(BIN)/ghtotekton audit fixtures/gpu-notebook
 
 lint: $(STAMP)
@@ -31,4 +33,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/parse_corpus.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .demo .pytest_cache .mypy_cache .ruff_cache

@@ -135,6 +135,11 @@ class Target(StrEnum):
     pac = "pac"
 
 
+class Listener(StrEnum):
+    per_repo = "per-repo"
+    per_workflow = "per-workflow"
+
+
 class ValidateFormat(StrEnum):
     text = "text"
     json = "json"
@@ -187,6 +192,31 @@ def convert(
     namespace: Annotated[
         str | None, typer.Option(help="Namespace written into the generated resources.")
     ] = None,
+    listener: Annotated[
+        Listener,
+        typer.Option(
+            help="per-repo: one EventListener for all workflows of a repository; per-workflow: "
+            "one each."
+        ),
+    ] = Listener.per_repo,
+    tekton_share: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=100,
+            help="Percent of commits (a fixed bucket of the SHA) whose events start Tekton runs.",
+        ),
+    ] = 100,
+    allow_fork_prs: Annotated[
+        bool,
+        typer.Option(
+            "--allow-fork-prs", help="Let pull requests from forks start runs (they get secrets)."
+        ),
+    ] = False,
+    storage_class: Annotated[
+        str | None,
+        typer.Option(help="Storage class of the PipelineRuns' volume claims (cluster default)."),
+    ] = None,
 ) -> None:
     """Convert GitHub Actions workflows into Tekton Tasks, Pipelines and Triggers."""
     _invoke(
@@ -197,6 +227,10 @@ def convert(
         mappings=mappings or [],
         target=target.value,
         namespace=namespace,
+        listener=listener.value,
+        tekton_share=tekton_share,
+        allow_fork_prs=allow_fork_prs,
+        storage_class=storage_class,
     )
 
 
@@ -258,12 +292,18 @@ def compare(
     run_a: Annotated[
         str,
         typer.Option(
-            "--run-a", help="Run bundle of system A (folder or zip), usually GitHub Actions."
+            "--run-a",
+            help="Run of system A, usually GitHub Actions: a bundle folder or zip, or "
+            "github:OWNER/REPO/runs/ID (token from GITHUB_TOKEN).",
         ),
     ],
     run_b: Annotated[
         str,
-        typer.Option("--run-b", help="Run bundle of system B (folder or zip), usually Tekton."),
+        typer.Option(
+            "--run-b",
+            help="Run of system B, usually Tekton: a bundle folder or zip, or "
+            "tekton:NAMESPACE/PIPELINERUN.",
+        ),
     ],
     baseline: Annotated[
         str | None,
@@ -289,7 +329,10 @@ def compare(
         bool, typer.Option(help="Also record the verdict in the rollout ledger.")
     ] = False,
 ) -> None:
-    """Compare what a GitHub Actions run and a Tekton run of the same commit produced."""
+    """Compare what a GitHub Actions run and a Tekton run of the same commit produced.
+
+    Exit 0 when equivalent, 1 when divergent or incomplete (something missing).
+    """
     _invoke(
         "commands.compare",
         "run",
@@ -322,6 +365,22 @@ def explain(
 
 
 RolloutFile = Annotated[Path, typer.Option("--plan", help="The rollout plan.")]
+RolloutDb = Annotated[
+    Path | None,
+    typer.Option("--db", help="The ledger (SQLite); default: `ledger:` of the plan."),
+]
+RolloutActor = Annotated[
+    str | None,
+    typer.Option(help="Who, for the log; default $GITHUB_ACTOR or the login name."),
+]
+RolloutWorkflows = Annotated[
+    Path | None,
+    typer.Option("--workflows", help="Workflows folder; default: `workflows:` of the plan."),
+]
+RolloutTekton = Annotated[
+    Path | None,
+    typer.Option("--tekton", help="Output folder of convert; default: `tekton:` of the plan."),
+]
 
 
 @rollout_app.command("init")
@@ -330,9 +389,10 @@ def rollout_init(
     phases: Annotated[str, typer.Option(help="Tekton shares of the phases, in percent.")] = (
         "10,50,100"
     ),
+    force: Annotated[bool, typer.Option(help="Overwrite an existing plan.")] = False,
 ) -> None:
     """Write rollout.yaml: phases with their Tekton share and the gate of each."""
-    _invoke("commands.rollout", "init", plan=plan, phases=phases)
+    _invoke("commands.rollout", "init", plan=plan, phases=phases, force=force)
 
 
 @rollout_app.command("status")
@@ -341,9 +401,11 @@ def rollout_status(
     format: Annotated[
         AuditFormat, typer.Option("--format", "-f", help="Output format.")
     ] = AuditFormat.text,
+    db: RolloutDb = None,
+    limit: Annotated[int, typer.Option(min=1, help="Recent verdicts to chart.")] = 60,
 ) -> None:
     """Show the phase, the gate's progress and the recent verdicts."""
-    _invoke("commands.rollout", "status", plan=plan, format=format.value)
+    _invoke("commands.rollout", "status", plan=plan, format=format.value, db=db, limit=limit)
 
 
 @rollout_app.command("record")
@@ -352,9 +414,10 @@ def rollout_record(
         Path, typer.Argument(help="JSON report written by `compare --format json`.")
     ],
     plan: RolloutFile = Path("rollout.yaml"),
+    db: RolloutDb = None,
 ) -> None:
     """Add a comparison verdict to the rollout ledger."""
-    _invoke("commands.rollout", "record", plan=plan, compare_json=compare_json)
+    _invoke("commands.rollout", "record", plan=plan, compare_json=compare_json, db=db)
 
 
 @rollout_app.command("promote")
@@ -362,18 +425,53 @@ def rollout_promote(
     plan: RolloutFile = Path("rollout.yaml"),
     force: Annotated[bool, typer.Option(help="Promote although the gate does not hold.")] = False,
     reason: Annotated[str | None, typer.Option(help="Why; required with --force.")] = None,
+    db: RolloutDb = None,
+    actor: RolloutActor = None,
+    workflows: RolloutWorkflows = None,
+    tekton: RolloutTekton = None,
 ) -> None:
     """Move to the next phase when its gate holds; writes the files for a pull request."""
-    _invoke("commands.rollout", "promote", plan=plan, force=force, reason=reason)
+    _invoke(
+        "commands.rollout",
+        "promote",
+        plan=plan,
+        force=force,
+        reason=reason,
+        db=db,
+        actor=actor,
+        workflows=workflows,
+        tekton=tekton,
+    )
 
 
 @rollout_app.command("abort")
 def rollout_abort(
     reason: Annotated[str, typer.Option(help="Why the rollout goes back.")],
     plan: RolloutFile = Path("rollout.yaml"),
+    db: RolloutDb = None,
+    actor: RolloutActor = None,
+    workflows: RolloutWorkflows = None,
+    tekton: RolloutTekton = None,
+    sync: Annotated[
+        bool,
+        typer.Option(
+            help="Change no phase: write the files for the ledger's phase (after an automatic "
+            "abort)."
+        ),
+    ] = False,
 ) -> None:
     """Go back to the previous phase (or to 0)."""
-    _invoke("commands.rollout", "abort", plan=plan, reason=reason)
+    _invoke(
+        "commands.rollout",
+        "abort",
+        plan=plan,
+        reason=reason,
+        db=db,
+        actor=actor,
+        workflows=workflows,
+        tekton=tekton,
+        sync=sync,
+    )
 
 
 def main() -> None:

@@ -62,8 +62,9 @@ def test_gpu_fixture_service() -> None:
     # ${IMAGE_TAG:-latest} and ${PYTHON_VERSION:-3.11} with nothing set
     assert svc.image == "ghcr.io/example-org/notebook-gpu:latest"
     assert svc.build is not None and svc.build.args == {"PYTHON_VERSION": "3.11"}
-    assert project.referenced_variables == ["PYTHON_VERSION", "IMAGE_TAG"]
-    assert svc.pos is not None and (svc.pos.line, svc.pos.col) == (7, 3)  # `notebook:`
+    # In the order the file references them: the x-notebook-base anchor comes first.
+    assert project.referenced_variables == ["IMAGE_TAG", "PYTHON_VERSION"]
+    assert svc.pos is not None and (svc.pos.line, svc.pos.col) == (14, 3)  # `notebook:`
 
 
 def test_gpu_fixture_with_environment() -> None:

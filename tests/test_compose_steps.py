@@ -162,8 +162,9 @@ def test_compose_segments(script: str, expected: list[str] | None) -> None:
     assert compose_segments(script) == expected
 
 
-def _fixture_output() -> dict[str, str]:
-    return convert_paths([FIXTURES / "gpu-notebook"], Options()).files
+def _fixture_output(split_gpu: bool = False) -> dict[str, str]:
+    """One task per job (splitting has its own tests), unless asked."""
+    return convert_paths([FIXTURES / "gpu-notebook"], Options(split_gpu=split_gpu)).files
 
 
 def test_gpu_notebook_fixture_gpu_only_where_the_notebook_runs() -> None:
@@ -185,12 +186,15 @@ def test_gpu_notebook_fixture_gpu_only_where_the_notebook_runs() -> None:
     assert any(t["key"] == "nvidia.com/gpu" for t in spec["podTemplate"]["tolerations"])
 
 
-def test_gpu_notebook_fixture_validates_against_tekton_schemas(tmp_path: Path) -> None:
+@pytest.mark.parametrize("split_gpu", [True, False])
+def test_gpu_notebook_fixture_validates_against_tekton_schemas(
+    tmp_path: Path, split_gpu: bool
+) -> None:
     tool = SHARED / "tools" / "validate_tekton.py"
     if not tool.exists():
         pytest.skip("../shared is not beside this checkout")
     paths = []
-    for rel, text in _fixture_output().items():
+    for rel, text in _fixture_output(split_gpu).items():
         if rel.endswith(".yaml") and rel != "kustomization.yaml":
             path = tmp_path / rel.replace("/", "__")
             path.write_text(text)

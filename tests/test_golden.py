@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from ghtotekton.convert.engine import Options, convert_paths
-from tests.conftest import SHARED
+from tests.conftest import FIXTURES, SHARED
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = sorted(p.name for p in GOLDEN.iterdir() if (p / ".github").is_dir())
@@ -32,11 +32,21 @@ CORPUS_CASES = {
 }
 
 
-def _convert_in(folder: Path, target: Path) -> dict[str, str]:
+@pytest.mark.parametrize("split_gpu", [True, False])
+def test_golden_gpu_notebook_fixture(split_gpu: bool) -> None:
+    """The demo: one golden set split by resource class, one kept as one task per job."""
+    files = _convert_in(FIXTURES / "gpu-notebook", Path("."), Options(split_gpu=split_gpu))
+    _check(
+        files,
+        GOLDEN / "fixtures" / f"gpu-notebook-{'split' if split_gpu else 'whole'}" / "expected",
+    )
+
+
+def _convert_in(folder: Path, target: Path, options: Options | None = None) -> dict[str, str]:
     cwd = os.getcwd()
     os.chdir(folder)  # paths in the output are relative to this folder
     try:
-        result = convert_paths([target], Options())
+        result = convert_paths([target], options or Options())
     finally:
         os.chdir(cwd)
     return {k: v for k, v in result.files.items() if k.startswith(COMPARED)}

@@ -114,11 +114,6 @@ def test_converted_gpu_notebook_resources_have_no_errors(tmp_path: Path) -> None
     assert _errors(report.diagnostics) == []
 
 
-@pytest.mark.xfail(
-    reason="converter bug, reported to the lead: the TriggerTemplate's PipelineRun does not bind "
-    "the pipeline's workspace notebooks-files",
-    strict=False,
-)
 def test_converted_gpu_notebook_triggers_have_no_errors(tmp_path: Path) -> None:
     written = _convert_gpu_notebook(tmp_path)
     assert any(rel.startswith("triggers/") for rel in written)
@@ -319,12 +314,6 @@ def test_every_rule_has_a_severity_and_summary() -> None:
 
 @pytest.mark.corpus
 @pytest.mark.slow
-@pytest.mark.xfail(
-    reason="converter bugs, reported to the lead: runAfter/results of jobs that were dropped "
-    "(reusable workflows), $(tasks.x.status) outside finally or of finally tasks, finally tasks "
-    "reading finally results, matrixed results read without [*], undeclared results",
-    strict=False,
-)
 def test_converted_corpus_has_no_errors(tmp_path: Path) -> None:
     """Everything our converter writes for ../shared/corpus is a resource Tekton accepts."""
     corpus = need_shared(SHARED / "corpus")

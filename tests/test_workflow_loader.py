@@ -61,7 +61,11 @@ def test_full_syntax_fixture_loads_every_key() -> None:
     assert wf.jobs["call-remote"].needs == ["build", "call-local"]
     grouped = wf.jobs["grouped"]
     assert isinstance(grouped.runs_on, m.RunsOnGroup)
-    assert grouped.runner_labels() == ["self-hosted", "linux-amd64-gpu-l4-latest-1"]
+    assert grouped.runner_labels() == [
+        "group:gpu-runners",
+        "self-hosted",
+        "linux-amd64-gpu-l4-latest-1",
+    ]
     assert grouped.container == "ubuntu:24.04"
     # 3.12 unquoted in the matrix reads as a number and is warned about only when digits vanish.
     assert not [w for w in loaded.warnings if "3.12" in w.message]

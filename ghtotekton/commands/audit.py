@@ -77,7 +77,7 @@ def _text(report: dict[str, Any], inventories: list[dict[str, Any]]) -> str:
             detail = ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "no steps"
             lines.append(f"  job {job['id']} -> {job['task'] or '-'}: {job['status']} ({detail})")
             for f in job["findings"]:
-                if f["status"] != "converted":
+                if f["status"] != "converted" or f["rule"] == "split-gpu":
                     lines.append(f"    {f['status']}: {f['message']}")
     s = report["summary"]
     lines.append("")

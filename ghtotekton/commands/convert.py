@@ -17,8 +17,15 @@ def run(
     mappings: list[Path],
     target: str = "triggers",
     namespace: str | None = None,
+    listener: str = "per-repo",
+    tekton_share: int = 100,
+    allow_fork_prs: bool = False,
+    storage_class: str | None = None,
 ) -> int:
-    result = convert_paths(paths, Options(list(mappings), target, namespace))
+    options = Options(
+        list(mappings), target, namespace, listener, tekton_share, allow_fork_prs, storage_class
+    )
+    result = convert_paths(paths, options)
     write_tree(output, result.files)
     for _display, errors in sorted(result.failed.items()):
         for line in errors:

@@ -20,7 +20,7 @@ from typing import Any
 
 from ghtotekton.convert import expressions as cx
 from ghtotekton.convert.findings import Finding, JobOutcome
-from ghtotekton.convert.jobs import JobConversion, convert_job
+from ghtotekton.convert.jobs import JobConversion, _result_name, convert_job
 from ghtotekton.convert.naming import dns_label, param_name, unique
 from ghtotekton.convert.rules import RuleSet
 from ghtotekton.errors import Position
@@ -34,6 +34,7 @@ MAX_DEPTH = 4
 
 _INPUT_PARAM = re.compile(r"\$\(params\.inputs-([A-Za-z0-9_.-]+)\)")
 _TASK_RESULT = re.compile(r"\$\(tasks\.([a-z0-9-]+)\.results\.([A-Za-z0-9_.-]+)\)")
+_TASK_STATUS = re.compile(r"\$\(tasks\.([a-z0-9-]+)\.status\)")
 
 
 @dataclass(slots=True)
@@ -116,6 +117,7 @@ def inline_call(
     prefix = f"{pipeline_name}-{job_id}"
     outer_needs = [caller_task_names[n] for n in _needs(job) if n in caller_task_names]
     needed: set[str] = set()
+    finally_ids: set[str] = set()
     for cid, cjob in called.workflow.jobs.items():
         needed.update(n for n in _needs(cjob))
         if cjob.is_call:
@@ -147,11 +149,15 @@ def inline_call(
             k: v for k, v in conv.pipeline_params.items() if not k.startswith("inputs-")
         }
         result.params.update(conv.pipeline_params)
+        if conv.is_finally:
+            finally_ids.add(cid.lower())
         result.jobs.append(conv)
         result.outcomes.append(_renamed(conv.outcome, job_id))
     needed_lower = {n.lower() for n in needed}
     result.leaves = sorted(
-        inner_names[cid] for cid in called.workflow.jobs if cid.lower() not in needed_lower
+        inner_names[cid]
+        for cid in called.workflow.jobs
+        if cid.lower() not in needed_lower and cid.lower() not in finally_ids
     )
     call = called.workflow.on.workflow_call
     for name, out in ((call.outputs or {}) if call else {}).items():
@@ -242,7 +248,7 @@ def _reference(item: ex.Embedded, task_names: dict[str, str], result: InlinedCal
     root, rest = path[0], path[1:]
     if root == "needs" and len(rest) == 3 and rest[1] == "outputs":
         target = next((v for k, v in task_names.items() if k.lower() == rest[0].lower()), None)
-        return None if target is None else f"$(tasks.{target}.results.{rest[2]})"
+        return None if target is None else f"$(tasks.{target}.results.{_result_name(rest[2])})"
     if root in {"github", "inputs"}:
         src = cx.default_resolve(path)
         if isinstance(src, cx.Source) and src.kind == "param":
@@ -305,7 +311,7 @@ def _output_feed(value: str, inner_names: dict[str, str]) -> str | None:
     if path is None or len(path) != 4 or path[0] != "jobs" or path[2] != "outputs":
         return None
     task = next((v for k, v in inner_names.items() if k.lower() == path[1].lower()), None)
-    return None if task is None else f"$(tasks.{task}.results.{path[3]})"
+    return None if task is None else f"$(tasks.{task}.results.{_result_name(path[3])})"
 
 
 def _map_strings(node: Any, fn: Any) -> Any:
@@ -342,8 +348,15 @@ def rewire_calls(pipeline_tasks: list[dict[str, Any]], calls: dict[str, InlinedC
         feed = call.outputs.get(match.group(2))
         return _TASK_RESULT.sub(results, feed) if feed else ""
 
+    def status(match: re.Match[str]) -> str:
+        # The status of a call is the status of its last tasks; the first one stands for them.
+        found = leaves(match.group(1))
+        return f"$(tasks.{found[0]}.status)" if found else match.group(0)
+
     for i, task in enumerate(pipeline_tasks):
         after = task.get("runAfter")
         if after:
             task["runAfter"] = sorted({leaf for name in after for leaf in leaves(name)})
-        pipeline_tasks[i] = _map_strings(task, lambda s: _TASK_RESULT.sub(results, s))
+        pipeline_tasks[i] = _map_strings(
+            task, lambda s: _TASK_STATUS.sub(status, _TASK_RESULT.sub(results, s))
+        )

@@ -10,7 +10,10 @@ from typing import Any
 
 from ghtotekton.convert.report import build_report, migration_map, render_markdown
 from ghtotekton.convert.rules import RuleSet
+from ghtotekton.convert.run_spec import run_workspaces, task_run_specs
+from ghtotekton.convert.triggers import TriggerFile, pipeline_timeout, render_triggers
 from ghtotekton.convert.workflow import WorkflowConversion, convert_workflow
+from ghtotekton.github.loader import LoadedWorkflow
 from ghtotekton.github.repository import repositories
 from ghtotekton.tekton.emit import dump_documents, header_for
 
@@ -20,6 +23,13 @@ class Options:
     mappings: list[Path] = field(default_factory=list)
     target: str = "triggers"
     namespace: str | None = None
+    # --- triggers (issue 5) ---
+    listener: str = "per-repo"
+    tekton_share: int = 100
+    allow_fork_prs: bool = False
+    storage_class: str | None = None
+    split_gpu: bool = True
+    """Split jobs that mix GPU and CPU steps into tasks by resource class."""
 
     def recorded(self) -> dict[str, Any]:
         """What ``check`` needs to regenerate the same output (stored in migration-map.json)."""
@@ -27,6 +37,11 @@ class Options:
             "mappings": [str(p) for p in self.mappings],
             "target": self.target,
             "namespace": self.namespace,
+            "split_gpu": self.split_gpu,
+            "listener": self.listener,
+            "tekton_share": self.tekton_share,
+            "allow_fork_prs": self.allow_fork_prs,
+            "storage_class": self.storage_class,
         }
 
 
@@ -43,15 +58,18 @@ def convert_paths(paths: Sequence[Path], options: Options) -> Result:
     conversions: list[WorkflowConversion] = []
     failed: dict[str, list[str]] = {}
     taken: set[str] = set()
+    triggered: list[tuple[WorkflowConversion, LoadedWorkflow]] = []  # triggers (issue 5)
     for repo in repositories(paths):
         for display, errors in repo.errors.items():
             failed[display] = [d.format() for d in errors]
         for display in repo.files:
             loaded = repo.workflows.get(display)
             if loaded is not None:
-                conversions.append(convert_workflow(loaded, rules, repo, taken))
+                conversions.append(convert_workflow(loaded, rules, repo, taken, options.split_gpu))
+                triggered.append((conversions[-1], loaded))
+    trigger_files = render_triggers(triggered, options) if options.target == "triggers" else []
     report = build_report(conversions, failed)
-    files = render_files(conversions, report, options)
+    files = render_files(conversions, report, options, trigger_files)
     return Result(conversions, failed, report, files)
 
 
@@ -62,10 +80,16 @@ def _namespaced(doc: dict[str, Any], namespace: str | None) -> dict[str, Any]:
 
 
 def render_files(
-    conversions: list[WorkflowConversion], report: dict[str, Any], options: Options
+    conversions: list[WorkflowConversion],
+    report: dict[str, Any],
+    options: Options,
+    trigger_files: list[TriggerFile] | None = None,
 ) -> dict[str, str]:
     files: dict[str, str] = {}
     resources: list[str] = []
+    for tf in trigger_files or []:  # triggers (issue 5)
+        files[tf.rel] = dump_documents(tf.documents, header_for(tf.source, tf.what))
+        resources.append(tf.rel)
     for conv in conversions:
         for task in conv.tasks:
             rel = f"tasks/{task['metadata']['name']}.yaml"
@@ -82,7 +106,7 @@ def render_files(
             )
             resources.append(rel)
             files[f"examples/{conv.name}-run.yaml"] = dump_documents(
-                [example_run(conv, options.namespace)],
+                [example_run(conv, options.namespace, options.storage_class)],
                 header_for(
                     conv.display,
                     f"An example PipelineRun of {conv.name}: `kubectl create -f` this file.",
@@ -106,42 +130,21 @@ def render_files(
     return files
 
 
-def example_run(conv: WorkflowConversion, namespace: str | None) -> dict[str, Any]:
+def example_run(
+    conv: WorkflowConversion, namespace: str | None, storage_class: str | None = None
+) -> dict[str, Any]:
     """A PipelineRun that binds the workspaces and schedules each task on its node pool."""
     assert conv.pipeline is not None
     spec: dict[str, Any] = {"pipelineRef": {"name": conv.name}}
     params = conv.pipeline["spec"].get("params", [])
     if params:
         spec["params"] = [{"name": p["name"], "value": p.get("default", "")} for p in params]
-    workspaces: list[dict[str, Any]] = [{"name": "source", "emptyDir": {}}]
-    if "artifacts" in conv.workspaces:
-        workspaces.append(
-            {
-                "name": "artifacts",
-                "volumeClaimTemplate": {
-                    "spec": {
-                        "accessModes": ["ReadWriteOnce"],
-                        "resources": {"requests": {"storage": "5Gi"}},
-                    }
-                },
-            }
-        )
-    if "cache" in conv.workspaces:
-        workspaces.append(
-            {"name": "cache", "persistentVolumeClaim": {"claimName": "ghtotekton-cache"}}
-        )
-    spec["workspaces"] = workspaces
-    specs = []
-    for task, runner in sorted(conv.runners.items()):
-        pod: dict[str, Any] = {}
-        if runner.get("nodeSelector"):
-            pod["nodeSelector"] = runner["nodeSelector"]
-        if runner.get("tolerations"):
-            pod["tolerations"] = runner["tolerations"]
-        if pod:
-            specs.append({"pipelineTaskName": task, "podTemplate": pod})
+    spec["workspaces"] = run_workspaces(conv, storage_class)
+    specs = task_run_specs(conv)
     if specs:
         spec["taskRunSpecs"] = specs
+    # Tekton's default pipeline timeout (1h) would cut jobs GitHub lets run for 6h.
+    spec["timeouts"] = {"pipeline": pipeline_timeout(conv.pipeline)}
     metadata: dict[str, Any] = {"generateName": f"{conv.name}-"}
     if namespace:
         metadata["namespace"] = namespace

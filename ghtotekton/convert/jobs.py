@@ -105,10 +105,19 @@ def convert_job(
     rules: RuleSet,
     repo: Repository | None,
     taken_tasks: set[str],
+    track_status: bool | None = None,
+    demoted: bool = False,
 ) -> JobConversion:
-    """``task_names`` maps every job id of the workflow to its pipeline task name."""
+    """``task_names`` maps every job id of the workflow to its pipeline task name.
+
+    ``track_status=False`` is for a job whose trailing ``always()`` steps become a finally task
+    (resource-class splitting): no step then needs the exit codes of the others.
+    ``demoted``: the job's ``if:`` asks to run after failures, but other jobs need it, and Tekton
+    cannot wait on a ``finally`` task: it stays a normal task (and says so).
+    """
     wf = loaded.workflow
     where = job.pos or Position(loaded.display)
+    is_finally = _is_finally(job) and not demoted
     pt_name = task_names[job_id]
     task_name = unique(dns_label(f"{pipeline_name}-{job_id}"), taken_tasks)
     outcome = JobOutcome(job_id, where, pt_name, task_name)
@@ -144,6 +153,16 @@ def convert_job(
             target = task_names.get(_job_key(wf, path[1]))
             if target is None:
                 return cx.Untranslatable(".".join(path), f"no job `{path[1]}`")
+            needed = wf.jobs.get(_job_key(wf, path[1]))
+            declared = {k.lower() for k in (needed.outputs or {})} if needed is not None else set()
+            if needed is not None and not needed.is_call and path[3].lower() not in declared:
+                return cx.Source("literal", text="")  # GitHub: an undeclared output is empty
+            if needed is not None and needed.strategy is not None and needed.strategy.matrix:
+                return cx.Untranslatable(
+                    ".".join(path),
+                    "outputs of a matrix job: GitHub gives the last instance's value, Tekton an "
+                    "array with one value per instance",
+                )
             name = param_name("needs", path[1], path[3])
             return cx.Source(
                 "param",
@@ -155,6 +174,9 @@ def convert_job(
             target = task_names.get(_job_key(wf, path[1]))
             if target is None:
                 return cx.Untranslatable(".".join(path), f"no job `{path[1]}`")
+            if not is_finally:
+                # A task that is not `finally` starts only after its runAfter tasks succeeded.
+                return cx.Source("literal", text="success")
             name = param_name("needs", path[1], "result")
             return cx.Source(
                 "param",
@@ -220,7 +242,7 @@ def convert_job(
         default_workdir=defaults.working_directory if defaults else None,
         job_image=image,
         step_names={"ghtotekton-setup", "ghtotekton-outputs", "ghtotekton-status"},
-        track_status=_needs_status_tracking(job),
+        track_status=_needs_status_tracking(job) if track_status is None else track_status,
         compose=ComposeSession(
             repo.root if repo else None, _static_env(wf, job), classify=rules.resource_class
         ),
@@ -360,7 +382,8 @@ def convert_job(
 
     pipeline_task: dict[str, Any] = {"name": pt_name, "taskRef": {"name": task_name}}
     needs = [task_names[_job_key(wf, n)] for n in job.needs if _job_key(wf, n) in task_names]
-    is_finally = _is_finally(job)
+    if demoted:
+        _demotion(job, findings, where, pipeline_task)
     if needs and not is_finally:
         pipeline_task["runAfter"] = needs
     if pt_params:
@@ -369,7 +392,9 @@ def convert_job(
     if matrix:
         pipeline_task["matrix"] = matrix
     pipeline_task["workspaces"] = [{"name": ws, "workspace": ws} for ws in sorted(workspaces)]
-    when = _job_when(job, scope, findings, where, task_names, wf, is_finally)
+    when = pipeline_task.pop("when", []) + _job_when(
+        job, scope, findings, where, task_names, wf, is_finally
+    )
     if when:
         pipeline_task["when"] = when
         for entry in when:  # params a when reads must reach the pipeline
@@ -567,6 +592,36 @@ def _outputs(job: m.Job, scope: cx.Scope) -> tuple[list[dict[str, Any]], dict[st
     return results, step
 
 
+def always_tail(job: m.Job) -> int:
+    """How many trailing steps run on ``always()`` while no earlier step uses a status function.
+
+    Such a job can end in a Tekton ``finally`` task: it runs whether the steps before succeeded
+    or not, which is what ``always()`` says; nothing else in the job needs step statuses.
+    """
+    steps = job.steps or []
+    tail = 0
+    for step in reversed(steps):
+        if not isinstance(step.if_, str) or _status_calls(step.if_) != {"always"}:
+            break
+        try:
+            if ex.strip_if(step.if_).replace(" ", "") != "always()":
+                break
+        except ex.ExpressionError:
+            break
+        tail += 1
+    head = steps[: len(steps) - tail]
+    if tail == 0 or any(isinstance(s.if_, str) and _status_calls(s.if_) for s in head):
+        return 0
+    return tail
+
+
+def _status_calls(text: str) -> set[str]:
+    try:
+        return cx.status_calls(ex.parse_if(text))
+    except ex.ExpressionError:
+        return set()
+
+
 def _needs_status_tracking(job: m.Job) -> bool:
     """Some step runs on ``always()``, ``failure()`` or ``cancelled()``."""
     for step in job.steps or []:
@@ -578,6 +633,42 @@ def _needs_status_tracking(job: m.Job) -> bool:
             if cx.status_calls(node) - {"success"}:
                 return True
     return False
+
+
+def _demotion(
+    job: m.Job, findings: list[Finding], where: Position, pipeline_task: dict[str, Any]
+) -> None:
+    """A job that asks to run after failures but that other jobs need (see ``demoted``)."""
+    calls = cx.status_calls(ex.parse_if(str(job.if_)))
+    if "always" in calls:
+        findings.append(
+            Finding(
+                "partial",
+                "the job runs on `always()` but other jobs need it, and Tekton cannot wait on a "
+                "`finally` task: it runs only when the jobs it needs succeed",
+                where,
+                rule="finally",
+                action="if it must run after failures, move the jobs that need it into finally",
+            )
+        )
+        return
+    pipeline_task["when"] = [{"input": "failure()", "operator": "in", "values": ["never"]}]
+    findings.append(
+        Finding(
+            "manual",
+            "the job runs only after a failure, but other jobs need it, and Tekton cannot wait "
+            "on a `finally` task: it is kept, and never runs",
+            where,
+            rule="finally",
+            action="make the jobs that need it `finally` too, or restructure the failure path",
+        )
+    )
+
+
+def finally_demotions(wf: m.Workflow) -> set[str]:
+    """Jobs that ask for ``finally`` but are needed by other jobs (Tekton cannot wait on one)."""
+    needed = {_job_key(wf, n) for job in wf.jobs.values() for n in job.needs}
+    return {job_id for job_id, job in wf.jobs.items() if _is_finally(job) and job_id in needed}
 
 
 def _is_finally(job: m.Job) -> bool:

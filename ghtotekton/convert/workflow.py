@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ghtotekton.convert.calls import InlinedCall, inline_call, rewire_calls
 from ghtotekton.convert.findings import Finding, JobOutcome, Status, worst
-from ghtotekton.convert.jobs import SOURCE_ANNOTATION, JobConversion, convert_job
+from ghtotekton.convert.jobs import (
+    SOURCE_ANNOTATION,
+    JobConversion,
+    always_tail,
+    convert_job,
+    finally_demotions,
+)
 from ghtotekton.convert.naming import dns_label, unique
 from ghtotekton.convert.platform import (
     concurrency_findings,
@@ -16,6 +23,7 @@ from ghtotekton.convert.platform import (
     permissions_findings,
 )
 from ghtotekton.convert.rules import RuleSet
+from ghtotekton.convert.split import not_split_reason, split_job
 from ghtotekton.errors import Position
 from ghtotekton.github.loader import LoadedWorkflow
 from ghtotekton.github.repository import Repository
@@ -41,7 +49,11 @@ class WorkflowConversion:
 
 
 def convert_workflow(
-    loaded: LoadedWorkflow, rules: RuleSet, repo: Repository | None, taken: set[str]
+    loaded: LoadedWorkflow,
+    rules: RuleSet,
+    repo: Repository | None,
+    taken: set[str],
+    split_gpu: bool = True,
 ) -> WorkflowConversion:
     """Convert one loaded workflow; ``taken`` holds resource names already used in this output."""
     wf = loaded.workflow
@@ -67,6 +79,9 @@ def convert_workflow(
     finally_tasks: list[dict[str, Any]] = []
     params: dict[str, dict[str, Any]] = {}
     calls: dict[str, InlinedCall] = {}
+    aliases: dict[str, list[str]] = {}
+    demoted = finally_demotions(wf)
+    """A matrix job split into one chain per combination: its name -> the chains' last tasks."""
     for job_id, job in wf.jobs.items():
         if job.is_call:
             inlined = None
@@ -85,16 +100,66 @@ def convert_workflow(
             for inner in inlined.jobs:
                 _add_job(result, inner, tasks, pipeline_tasks, finally_tasks, params)
             continue
-        conv: JobConversion = convert_job(loaded, name, job_id, job, task_names, rules, repo, taken)
+        conv: JobConversion = convert_job(
+            loaded, name, job_id, job, task_names, rules, repo, taken,
+            demoted=job_id in demoted,
+        )  # fmt: skip
         job_where = job.pos or Position(loaded.display)
         conv.outcome.findings += concurrency_findings(job.concurrency, job_where, f"job `{job_id}`")
         conv.outcome.findings += permissions_findings(job.permissions, job_where, f"job `{job_id}`")
         conv.outcome.findings += environment_findings(job.environment, job_where, job_id)
         result.jobs.append(conv.outcome)
-        _add_job(result, conv, tasks, pipeline_tasks, finally_tasks, params)
+        tail = always_tail(job) if split_gpu else 0
+        if tail and conv.runner.get("gpu") and not_split_reason(conv) is not None:
+            # Its always() steps can be a finally task instead of steps that read exit codes.
+            taken.discard(conv.task["metadata"]["name"])
+            conv = convert_job(
+                loaded, name, job_id, job, task_names, rules, repo, taken,
+                track_status=False, demoted=job_id in demoted,
+            )  # fmt: skip
+            conv.outcome.findings += concurrency_findings(
+                job.concurrency, job_where, f"job `{job_id}`"
+            )
+            conv.outcome.findings += permissions_findings(
+                job.permissions, job_where, f"job `{job_id}`"
+            )
+            conv.outcome.findings += environment_findings(job.environment, job_where, job_id)
+            result.jobs[-1] = conv.outcome
+        split = split_job(conv, conv.outcome, job_where, tail) if split_gpu else None
+        if split is None:
+            _add_job(result, conv, tasks, pipeline_tasks, finally_tasks, params)
+            continue
+        _add_job(result, conv, [], [], [], params)
+        result.runners.pop(conv.pipeline_task["name"], None)
+        tasks.extend(split.tasks)
+        pipeline_tasks.extend(split.pipeline_tasks)
+        finally_tasks.extend(split.finally_tasks)
+        result.runners.update(split.runners)
+        result.workspaces.add(split.workspace)
+        if split.ends != [conv.pipeline_task["name"]]:
+            aliases[conv.pipeline_task["name"]] = split.ends
+        gpu_tasks = [t["metadata"]["name"] for t in split.tasks if _gpu_class(t)]
+        conv.outcome.findings[:] = [  # the split gives each GPU step a pod of its own
+            f
+            for f in conv.outcome.findings
+            if not (f.rule == "gpu" and "each requests" in f.message)
+        ]
+        conv.outcome.findings.append(
+            Finding(
+                "converted",
+                f"split into {len(split.tasks)} tasks by resource class; only "
+                f"{', '.join(gpu_tasks)} {'hold' if len(gpu_tasks) > 1 else 'holds'} the GPU, "
+                "one GPU step per pod. At default step durations this saves "
+                f"{split.gpu_seconds_saved} of {split.gpu_seconds_total} GPU-seconds per run",
+                job_where,
+                rule="split-gpu",
+            )
+        )
     if calls:
         rewire_calls(pipeline_tasks, calls)
         rewire_calls(finally_tasks, calls)
+    if aliases:
+        _rewire_aliases(pipeline_tasks + finally_tasks, aliases)
     _inputs_defaults(loaded, params)
     spec: dict[str, Any] = {}
     if params:
@@ -104,7 +169,12 @@ def convert_workflow(
         for ws in sorted(result.workspaces | {"source"})
     ]
     if not pipeline_tasks and finally_tasks:
+        # Only finally jobs were converted (the others call remote workflows): a Pipeline needs
+        # tasks, and a task that is not finally cannot read statuses.
         pipeline_tasks, finally_tasks = finally_tasks, []
+        for task in pipeline_tasks:
+            _without_status_when(task, result)
+    _drop_missing_refs(pipeline_tasks + finally_tasks, result, loaded.display)
     spec["tasks"] = pipeline_tasks
     if finally_tasks:
         for task in finally_tasks:
@@ -126,6 +196,79 @@ def convert_workflow(
         }
     result.tasks = tasks
     return result
+
+
+def _without_status_when(task: dict[str, Any], result: WorkflowConversion) -> None:
+    when = task.get("when") or []
+    kept = [w for w in when if not str(w.get("input", "")).startswith("$(tasks.")]
+    if len(kept) == len(when):
+        return
+    kept.append({"input": "failure()", "operator": "in", "values": ["never"]})
+    task["when"] = kept
+    result.findings.append(
+        Finding(
+            "manual",
+            f"`{task['name']}` runs after failures of jobs that were not converted (they call "
+            "workflows in other repositories): it is kept, and never runs",
+            Position(result.display, 1, 1),
+            rule="finally",
+            action="convert the called workflows, then convert this one again",
+        )
+    )
+
+
+def _drop_missing_refs(
+    tasks: list[dict[str, Any]], result: WorkflowConversion, display: str
+) -> None:
+    """runAfter and results of jobs that have no task (not converted) cannot stay in a Pipeline."""
+    names = {t["name"] for t in tasks}
+    for task in tasks:
+        after = task.get("runAfter")
+        if after:
+            missing = [a for a in after if a not in names]
+            if missing:
+                kept = [a for a in after if a in names]
+                if kept:
+                    task["runAfter"] = kept
+                else:
+                    task.pop("runAfter")
+                result.findings.append(
+                    Finding(
+                        "partial",
+                        f"`{task['name']}` needs {', '.join(missing)}, which has no task here "
+                        "(not converted): it does not wait for it",
+                        Position(display, 1, 1),
+                        rule="needs",
+                    )
+                )
+        for param in task.get("params", []):
+            value = param.get("value")
+            if isinstance(value, str) and "$(tasks." in value:
+                refs = re.findall(r"\$\(tasks\.([a-z0-9-]+)\.", value)
+                if any(r not in names for r in refs):
+                    param["value"] = re.sub(
+                        r"\$\(tasks\.([a-z0-9-]+)\.[^)]*\)",
+                        lambda m: m.group(0) if m.group(1) in names else "",
+                        value,
+                    )
+
+
+def _rewire_aliases(tasks: list[dict[str, Any]], aliases: dict[str, list[str]]) -> None:
+    """Jobs that need a matrix job laid out as chains wait for every chain's last task."""
+    for task in tasks:
+        after = task.get("runAfter")
+        if after:
+            task["runAfter"] = sorted({n for a in after for n in aliases.get(a, [a])})
+        for param in task.get("params", []):
+            value = param.get("value")
+            if isinstance(value, str):
+                for old, new in aliases.items():
+                    value = value.replace(f"$(tasks.{old}.", f"$(tasks.{new[0]}.")
+                param["value"] = value
+
+
+def _gpu_class(task: dict[str, Any]) -> bool:
+    return bool(task["metadata"]["annotations"].get("ghtotekton.dev/resource-class") == "gpu")
 
 
 def _add_job(

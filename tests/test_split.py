@@ -1,0 +1,112 @@
+"""Resource-class splitting: the GPU is held only by the task that runs GPU work."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from ghtotekton.convert.engine import Options, convert_paths
+from tests.conftest import FIXTURES
+
+
+def _files(split: bool = True) -> dict[str, Any]:
+    result = convert_paths([FIXTURES / "gpu-notebook"], Options(split_gpu=split))
+    return {
+        k: yaml.safe_load(v)
+        for k, v in result.files.items()
+        if k.startswith(("tasks/", "pipelines/", "examples/"))
+    }
+
+
+def _steps(task: dict[str, Any]) -> list[str]:
+    return [s["name"] for s in task["spec"]["steps"]]
+
+
+def _gpu_steps(task: dict[str, Any]) -> list[str]:
+    return [s["name"] for s in task["spec"]["steps"] if "computeResources" in s]
+
+
+def test_fixture_splits_into_cpu_gpu_parallel_and_finally_tasks() -> None:
+    files = _files()
+    prefix = "tasks/gpu-notebooks-notebooks"
+    first = files[f"{prefix}-1-cpu.yaml"]
+    parallel = files[f"{prefix}-2-cpu-parallel.yaml"]
+    gpu = files[f"{prefix}-3-gpu.yaml"]
+    last = files[f"{prefix}.yaml"]
+    final = files[f"{prefix}-finally.yaml"]
+    assert _steps(first) == ["ghtotekton-setup", "checkout", "names"]
+    assert _steps(parallel) == ["check-out-the-test-repository"]
+    assert _steps(gpu) == ["execute-the-notebook-with-papermill"]
+    assert _gpu_steps(gpu) == ["execute-the-notebook-with-papermill"]
+    assert _steps(last)[-1] == "ghtotekton-outputs"
+    assert "convert-to-html" in _steps(last)
+    assert "run-the-test-repository-against-the-results" in _steps(last)
+    assert _steps(final) == ["upload-reports"]
+    for task in (first, parallel, last, final):
+        assert _gpu_steps(task) == []
+    # the runner files live in the shared files workspace, not in the pod
+    assert "$(workspaces.source.path)/.ghtotekton" in yaml.safe_dump(gpu)
+    assert "/workspace/.ghtotekton" not in yaml.safe_dump(gpu).replace(
+        "$(workspaces.source.path)/.ghtotekton", ""
+    )
+
+
+def test_pipeline_chains_each_matrix_combination_with_its_own_folder() -> None:
+    pipeline = _files()["pipelines/gpu-notebooks.yaml"]["spec"]
+    tasks = {t["name"]: t for t in pipeline["tasks"]}
+    assert sorted(n for n in tasks if n.startswith("notebooks-m1")) == [
+        "notebooks-m1",
+        "notebooks-m1-1-cpu",
+        "notebooks-m1-2-cpu-parallel",
+        "notebooks-m1-3-gpu",
+    ]
+    assert tasks["notebooks-m1-2-cpu-parallel"]["runAfter"] == ["notebooks-m1-1-cpu"]
+    assert tasks["notebooks-m1-3-gpu"]["runAfter"] == ["notebooks-m1-1-cpu"]
+    assert tasks["notebooks-m1"]["runAfter"] == [
+        "notebooks-m1-2-cpu-parallel",
+        "notebooks-m1-3-gpu",
+    ]
+    assert len([n for n in tasks if n.startswith("notebooks-m")]) == 16  # 4 combinations x 4
+    combo4 = {p["name"]: p["value"] for p in tasks["notebooks-m4-3-gpu"]["params"]}
+    assert combo4["matrix-epochs"] == "2" and combo4["matrix-python"] == "3.12"
+    for name, task in tasks.items():
+        if name.startswith("notebooks-m"):
+            [source] = [w for w in task["workspaces"] if w["name"] == "source"]
+            assert source == {
+                "name": "source",
+                "workspace": "notebooks-files",
+                "subPath": name.split("-")[1],
+            }
+    finals = [t["name"] for t in pipeline["finally"]]
+    assert finals[:4] == [f"notebooks-m{i}-finally" for i in range(1, 5)]
+    assert "notify" in finals
+
+
+def test_only_gpu_tasks_are_scheduled_on_gpu_nodes() -> None:
+    run = _files()["examples/gpu-notebooks-run.yaml"]["spec"]
+    specs = {s["pipelineTaskName"]: s["podTemplate"] for s in run["taskRunSpecs"]}
+    for name, pod in specs.items():
+        on_gpu = any(t.get("key") == "nvidia.com/gpu" for t in pod.get("tolerations", []))
+        assert on_gpu == name.endswith("-gpu"), name
+    files = next(w for w in run["workspaces"] if w["name"] == "notebooks-files")
+    assert "volumeClaimTemplate" in files
+
+
+def test_report_gives_the_gpu_seconds_saved() -> None:
+    result = convert_paths([FIXTURES / "gpu-notebook"], Options())
+    job = next(j for j in result.conversions[0].jobs if j.job_id == "notebooks")
+    [note] = [f.message for f in job.findings if f.rule == "split-gpu"]
+    # Per combination, at the default durations: checkouts 15+15, three scripts 60 each, the
+    # papermill step 300, the upload 10, one pod start 20 -> 540 held without the split; with it
+    # the GPU task holds 300 + its pod start 20 = 320. Four combinations.
+    assert "saves 880 of 2160 GPU-seconds per run" in note
+
+
+def test_no_split_keeps_one_task_per_job() -> None:
+    files = _files(split=False)
+    tasks = [k for k in files if k.startswith("tasks/")]
+    assert sorted(tasks) == [
+        "tasks/gpu-notebooks-notebooks.yaml",
+        "tasks/gpu-notebooks-notify.yaml",
+    ]
