@@ -217,6 +217,13 @@ def convert(
         str | None,
         typer.Option(help="Storage class of the PipelineRuns' volume claims (cluster default)."),
     ] = None,
+    split_gpu: Annotated[
+        bool,
+        typer.Option(
+            help="Split jobs that mix GPU and CPU steps into tasks by resource class, so only "
+            "GPU work holds a GPU; --no-split-gpu keeps one task per job."
+        ),
+    ] = True,
 ) -> None:
     """Convert GitHub Actions workflows into Tekton Tasks, Pipelines and Triggers."""
     _invoke(
@@ -231,6 +238,7 @@ def convert(
         tekton_share=tekton_share,
         allow_fork_prs=allow_fork_prs,
         storage_class=storage_class,
+        split_gpu=split_gpu,
     )
 
 
@@ -240,12 +248,19 @@ def audit(
     format: Annotated[
         AuditFormat, typer.Option("--format", "-f", help="Report format.")
     ] = AuditFormat.text,
+    mappings: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--mappings", help="Extra rule folder, before the built-in rules; repeatable."
+        ),
+    ] = None,
 ) -> None:
-    """Read workflows and report what they contain and what would convert, writing nothing.
+    """Convert in memory and report what would migrate (GitHub Actions Importer's classes and
+    the manual tasks left), writing nothing.
 
     Works over many repositories at once: pass several folders.
     """
-    _invoke("commands.audit", "run", paths=paths, format=format.value)
+    _invoke("commands.audit", "run", paths=paths, format=format.value, mappings=mappings or [])
 
 
 @app.command()

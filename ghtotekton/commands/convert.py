@@ -21,9 +21,17 @@ def run(
     tekton_share: int = 100,
     allow_fork_prs: bool = False,
     storage_class: str | None = None,
+    split_gpu: bool = True,
 ) -> int:
     options = Options(
-        list(mappings), target, namespace, listener, tekton_share, allow_fork_prs, storage_class
+        mappings=list(mappings),
+        target=target,
+        namespace=namespace,
+        listener=listener,
+        tekton_share=tekton_share,
+        allow_fork_prs=allow_fork_prs,
+        storage_class=storage_class,
+        split_gpu=split_gpu,
     )
     result = convert_paths(paths, options)
     write_tree(output, result.files)
