@@ -12,6 +12,7 @@ import yaml
 
 from ghtotekton.convert.compose_steps import compose_segments
 from ghtotekton.convert.engine import Options, convert_paths
+from ghtotekton.convert.notebooks import papermill_output
 from tests.conftest import FIXTURES, SHARED
 
 COMPOSE = """\
@@ -201,3 +202,31 @@ def test_gpu_notebook_fixture_validates_against_tekton_schemas(
             paths.append(str(path))
     done = subprocess.run([sys.executable, str(tool), *paths], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("papermill in.ipynb out.ipynb", "out.ipynb"),
+        ("papermill -p epochs 2 -k python3 in.ipynb \"$DIR/out.ipynb\" --log-output",
+         '"$DIR/out.ipynb"'),
+        ("papermill in.ipynb out.ipynb -p seed 42 -r name raw -y '{a: 1}'", "out.ipynb"),
+        ("papermill in.ipynb -", None),
+        ("papermill in.ipynb", None),
+        ("python train.py", None),
+    ],
+)  # fmt: skip
+def test_papermill_output_argument(command: str, expected: str | None) -> None:
+    assert papermill_output(command) == expected
+
+
+def test_papermill_step_reports_its_notebook_and_time() -> None:
+    task = yaml.safe_load(_fixture_output()["tasks/gpu-notebooks-notebooks.yaml"])
+    names = [r["name"] for r in task["spec"]["results"]]
+    assert {"output-notebook", "execution-seconds"} <= set(names)
+    assert "artifacts" in [w["name"] for w in task["spec"]["workspaces"]]
+    script = _step(task, "execute-the-notebook-with-papermill")["script"]
+    assert '"$(results.output-notebook.path)"' in script
+    assert '"$(results.execution-seconds.path)"' in script
+    assert '$(workspaces.artifacts.path)/notebooks/"' in script
+    assert script.rstrip().endswith('exit "$ght_rc"')  # papermill's own exit status is kept

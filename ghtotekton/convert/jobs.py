@@ -347,6 +347,7 @@ def convert_job(
     spec["workspaces"] = [
         {"name": ws, **({"optional": True} if ws == "cache" else {})} for ws in sorted(workspaces)
     ]
+    results = results + ctx.results
     if results:
         spec["results"] = results
     spec["stepTemplate"] = {

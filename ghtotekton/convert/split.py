@@ -233,11 +233,13 @@ def _emit(
         seg_steps = [copy.deepcopy(s) for s in seg.steps]
         if index == 0:
             seg_steps.insert(0, copy.deepcopy(steps["ghtotekton-setup"]))
-        if last:
-            if "ghtotekton-outputs" in steps:
-                seg_steps.append(copy.deepcopy(steps["ghtotekton-outputs"]))
-            if "results" in spec:
-                seg_spec["results"] = copy.deepcopy(spec["results"])
+        if last and "ghtotekton-outputs" in steps:
+            seg_steps.append(copy.deepcopy(steps["ghtotekton-outputs"]))
+        # A result goes with the steps that write it (job outputs: the last task).
+        written = json.dumps(seg_steps)
+        results = [r for r in spec.get("results", []) if f"$(results.{r['name']}.path)" in written]
+        if results:
+            seg_spec["results"] = copy.deepcopy(results)
         seg_spec["steps"] = seg_steps
         sidecars = cpu_sidecars + (gpu_sidecars if seg.kind == "gpu" else [])
         if sidecars:

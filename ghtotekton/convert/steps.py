@@ -18,6 +18,7 @@ from ghtotekton.convert import expressions as cx
 from ghtotekton.convert.compose_steps import ComposeSession, convert_compose_run
 from ghtotekton.convert.findings import Finding, Status, StepOutcome, worst
 from ghtotekton.convert.naming import dns_label, unique
+from ghtotekton.convert.notebooks import notebook_results, with_notebook_results
 from ghtotekton.convert.rules import (
     LoadedRule,
     RuleSet,
@@ -62,6 +63,8 @@ class StepContext:
     step continues on error and decides from the earlier steps' exit codes whether to run."""
     must_succeed: list[str] = field(default_factory=list)
     """Tekton steps so far whose failure fails the job (not continue-on-error)."""
+    results: list[dict[str, Any]] = field(default_factory=list)
+    """Task results steps write besides job outputs (papermill's output notebook and timing)."""
     compose: ComposeSession | None = None
     """``docker compose`` state of the job: started services, sidecars, volumes, GPUs."""
 
@@ -252,6 +255,14 @@ def _compose_run(
             body = out["script"].split("\n", 2)[2]
             out["script"] = f"#!/usr/bin/env bash\nset -e\n{prelude}\n{body}"
         _apply_step_flags(step, out, ctx)
+        suffix = f"-{len(ctx.results) // 2 + 1}" if ctx.results else ""
+        recorded = with_notebook_results(
+            out["script"], out["script"].rstrip().split("\n")[-1], suffix
+        )
+        if recorded is not None:
+            out["script"] = recorded
+            ctx.results.extend(notebook_results(suffix))
+            ctx.workspaces.add("artifacts")
         steps.append(out)
     status: Status = "dropped" if result.dropped_only else result.status
     reasons = "; ".join(result.reasons)
