@@ -115,7 +115,7 @@ def render_files(
     kustomization: dict[str, Any] = {
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",
-        "resources": sorted(resources),
+        "resources": sorted(set(resources)),
     }
     if options.namespace:
         kustomization["namespace"] = options.namespace

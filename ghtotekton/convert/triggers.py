@@ -936,6 +936,38 @@ def shared_resources(settings: TriggerSettings) -> list[dict[str, Any]]:
                 **({"namespace": settings.namespace} if settings.namespace else {}),
             },
         },
+        # The run-bundle publisher (a finally task) records its upload on its own PipelineRun.
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "Role",
+            "metadata": {
+                "name": PIPELINE_SA,
+                "labels": dict(MANAGED),
+                **({"namespace": settings.namespace} if settings.namespace else {}),
+            },
+            "rules": [
+                {
+                    "apiGroups": ["tekton.dev"],
+                    "resources": ["pipelineruns"],
+                    "verbs": ["get", "patch"],
+                }
+            ],
+        },
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "RoleBinding",
+            "metadata": {
+                "name": PIPELINE_SA,
+                "labels": dict(MANAGED),
+                **({"namespace": settings.namespace} if settings.namespace else {}),
+            },
+            "subjects": [{"kind": "ServiceAccount", "name": PIPELINE_SA}],
+            "roleRef": {
+                "apiGroup": "rbac.authorization.k8s.io",
+                "kind": "Role",
+                "name": PIPELINE_SA,
+            },
+        },
     ]
 
 

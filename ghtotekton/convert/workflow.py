@@ -22,6 +22,12 @@ from ghtotekton.convert.platform import (
     environment_findings,
     permissions_findings,
 )
+from ghtotekton.convert.publish import (
+    BUNDLE_PARAM,
+    bundle_param,
+    publish_pipeline_task,
+    publish_task,
+)
 from ghtotekton.convert.rules import RuleSet
 from ghtotekton.convert.split import not_split_reason, split_job
 from ghtotekton.errors import Position
@@ -175,6 +181,12 @@ def convert_workflow(
         for task in pipeline_tasks:
             _without_status_when(task, result)
     _drop_missing_refs(pipeline_tasks + finally_tasks, result, loaded.display)
+    if "artifacts" in result.workspaces and pipeline_tasks:
+        declared = set(params)
+        finally_tasks.append(publish_pipeline_task([t["name"] for t in pipeline_tasks], declared))
+        params[BUNDLE_PARAM] = bundle_param()
+        spec["params"] = [params[k] for k in sorted(params)]
+        tasks.append(publish_task())
     spec["tasks"] = pipeline_tasks
     if finally_tasks:
         for task in finally_tasks:
