@@ -107,6 +107,7 @@ def test_no_split_keeps_one_task_per_job() -> None:
     files = _files(split=False)
     tasks = [k for k in files if k.startswith("tasks/")]
     assert sorted(tasks) == [
+        "tasks/ghtotekton-publish-bundle.yaml",
         "tasks/gpu-notebooks-notebooks.yaml",
         "tasks/gpu-notebooks-notify.yaml",
     ]
