@@ -230,3 +230,44 @@ def test_papermill_step_reports_its_notebook_and_time() -> None:
     assert '"$(results.execution-seconds.path)"' in script
     assert '$(workspaces.artifacts.path)/notebooks/"' in script
     assert script.rstrip().endswith('exit "$ght_rc"')  # papermill's own exit status is kept
+
+
+MIG_RULES = """\
+rules:
+  - id: a100-mig
+    match:
+      runner: [self-hosted, a100-mig]
+    emit:
+      runner:
+        image: nvcr.io/nvidia/cuda:12.4.1-runtime-ubuntu22.04
+        gpu_count: 1
+        gpu_resource: nvidia.com/mig-1g.5gb
+        node_selector: {gpu-type: nvidia-a100}
+        tolerations:
+          - {key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}
+    class: gpu
+    docs: Our A100 pool, sliced with MIG.
+"""
+
+
+def test_users_map_gpu_types_and_mig_slices_through_the_runners_table(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "runners.yaml").write_text(MIG_RULES)
+    root = tmp_path / "repo"
+    (root / ".github" / "workflows").mkdir(parents=True)
+    (root / "docker-compose.yml").write_text(COMPOSE)
+    (root / ".github" / "workflows" / "ci.yml").write_text(
+        "on: push\njobs:\n  train:\n    runs-on: [self-hosted, a100-mig]\n    steps:\n"
+        "      - run: python train.py\n"
+        "      - run: docker compose run trainer python eval.py\n"
+    )
+    result = convert_paths([root], Options(mappings=[rules], split_gpu=False))
+    task = yaml.safe_load(result.files["tasks/ci-train.yaml"])
+    for name in ("run-1", "run-2"):
+        limits = _step(task, name)["computeResources"]["limits"]
+        assert limits == {"nvidia.com/mig-1g.5gb": "1"}, name
+    assert task["spec"]["stepTemplate"]["image"] == "nvcr.io/nvidia/cuda:12.4.1-runtime-ubuntu22.04"
+    run = yaml.safe_load(result.files["examples/ci-run.yaml"])
+    [spec] = run["spec"]["taskRunSpecs"]
+    assert spec["podTemplate"]["nodeSelector"] == {"gpu-type": "nvidia-a100"}

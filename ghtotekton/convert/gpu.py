@@ -71,36 +71,47 @@ def apply_gpus(
     """
     resource = runner.get("gpuResource") or GPU_RESOURCE
     count = session.gpu if session is not None else 0
-    if not count:
-        wanted = container_gpus(job, findings, where) or int(runner.get("gpu") or 0)
-        if wanted:
-            by_name = {s["name"]: s for s in steps}
-            targets = [
-                by_name[o.tekton_step]
-                for o in outcome.steps
-                if o.rule.split(",")[0] == "run" and o.tekton_step in by_name
-                and rules.resource_class(by_name[o.tekton_step].get("script", "")) != "cpu"
-            ]  # fmt: skip
-            for step in targets:
-                amount = str(wanted)
-                step["computeResources"] = {
-                    "requests": {resource: amount},
-                    "limits": {resource: amount},
-                }
-            if len(targets) > 1:
-                findings.append(
-                    Finding(
-                        "partial",
-                        f"{len(targets)} script steps run on the GPU machine and each requests "
-                        f"{wanted} `{resource}`: a pod's containers each get their own GPUs, so "
-                        f"this Task needs {len(targets) * wanted} on one node",
-                        where,
-                        rule="gpu",
-                        action="keep the GPU only on the steps that use it (a rule with "
-                        "`class: cpu` for the others) or split the job by resource class",
-                    )
+    if count and resource != GPU_RESOURCE:
+        # The runners table maps this pool to another resource (a MIG slice, another vendor):
+        # the compose service's GPU request is asked for in those terms.
+        for step in steps:
+            for kind in ("requests", "limits"):
+                amounts = (step.get("computeResources") or {}).get(kind) or {}
+                if GPU_RESOURCE in amounts:
+                    amounts[resource] = amounts.pop(GPU_RESOURCE)
+    wanted = container_gpus(job, findings, where) or int(runner.get("gpu") or 0)
+    if wanted:
+        by_name = {s["name"]: s for s in steps}
+        targets = [
+            by_name[o.tekton_step]
+            for o in outcome.steps
+            if o.rule.split(",")[0] == "run" and o.tekton_step in by_name
+            and rules.resource_class(by_name[o.tekton_step].get("script", "")) != "cpu"
+        ]  # fmt: skip
+        for step in targets:
+            amount = str(wanted)
+            step["computeResources"] = {
+                "requests": {resource: amount},
+                "limits": {resource: amount},
+            }
+        holders = [s for s in steps if "computeResources" in s]
+        if len(holders) > 1:
+            total = sum(
+                int(next(iter(s["computeResources"]["limits"].values()), 0)) for s in holders
+            )
+            findings.append(
+                Finding(
+                    "partial",
+                    f"{len(holders)} steps run GPU work and each requests its GPUs: a pod's "
+                    f"containers each get their own, so this Task needs {total} on one node",
+                    where,
+                    rule="gpu",
+                    action="keep the GPU only on the steps that use it (a rule with `class: cpu` "
+                    "for the others) or let the converter split the job by resource class",
                 )
-            count = wanted if targets else 0
+            )
+        if targets:
+            count = max(count, wanted)
     if not count:
         return runner
     scheduled = dict(runner)
