@@ -138,6 +138,19 @@ def split_job(
                 final=True,
             )
         )
+    total, saved = _gpu_seconds(conv, outcome, segments)
+    if saved <= 0:
+        outcome.findings.append(
+            Finding(
+                "converted",
+                "the job stays one task: splitting it by resource class would not save GPU time "
+                f"(its GPU steps would each need a pod; about {total} GPU-seconds per run either "
+                "way at default step durations)",
+                where,
+                rule="split-gpu",
+            )
+        )
+        return None
     combos = (conv.pipeline_task.get("matrix") or {}).get("include") or [None]
     split: SplitJob | None = None
     for index, combo in enumerate(combos):
