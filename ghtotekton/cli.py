@@ -224,8 +224,13 @@ def convert(
             "GPU work holds a GPU; --no-split-gpu keeps one task per job."
         ),
     ] = True,
+    max_keep_runs: Annotated[
+        int,
+        typer.Option(min=1, help="--target pac: finished runs Pipelines-as-Code keeps per run."),
+    ] = 5,
 ) -> None:
-    """Convert GitHub Actions workflows into Tekton Tasks, Pipelines and Triggers."""
+    """Convert GitHub Actions workflows into Tekton Tasks, Pipelines and Triggers (or, with
+    --target pac, Pipelines-as-Code PipelineRuns in .tekton/ for the repository root)."""
     _invoke(
         "commands.convert",
         "run",
@@ -239,6 +244,7 @@ def convert(
         allow_fork_prs=allow_fork_prs,
         storage_class=storage_class,
         split_gpu=split_gpu,
+        max_keep_runs=max_keep_runs,
     )
 
 
@@ -278,12 +284,16 @@ def validate(
 
 @app.command()
 def check(
-    workflows: Annotated[Path, typer.Option(help="Folder of the GitHub Actions workflows.")] = Path(
-        ".github/workflows"
-    ),
-    tekton: Annotated[Path, typer.Option(help="Folder of the committed Tekton output.")] = Path(
-        "tekton"
-    ),
+    workflows: Annotated[
+        Path,
+        typer.Option(
+            help="Folder of the GitHub Actions workflows; the repository root is the folder "
+            "holding its .github/."
+        ),
+    ] = Path(".github/workflows"),
+    tekton: Annotated[
+        Path, typer.Option(help="Folder of the committed Tekton output (with migration-map.json).")
+    ] = Path("tekton"),
     format: Annotated[
         CheckFormat, typer.Option("--format", "-f", help="Output format.")
     ] = CheckFormat.text,
@@ -291,7 +301,25 @@ def check(
         bool, typer.Option(help="Also fail on manual and unsupported findings.")
     ] = False,
 ) -> None:
-    """CI check for migration pull requests: regenerate, diff with committed files, validate."""
+    """CI check for migration pull requests: regenerate, diff with committed files, validate.
+
+    Regenerates the Tekton output in memory with the options recorded in the
+    committed migration-map.json, shows a unified diff of every file that
+    drifted (- committed, + what convert generates now), validates the
+    committed resources, and fails (exit 1) on drift or invalid resources;
+    with --strict also on manual and unsupported findings. Exit 2 when there
+    are no workflows or no migration map.
+
+    Workflow paths are taken relative to the repository root (the folder
+    holding .github/), as `ghtotekton convert . -o tekton` writes them when
+    run from the root: generate the committed folder that way (rollout does
+    too). Recorded --mappings folders are relative to the root as well.
+    Workflows the 100% rollout phase handed over are checked with their
+    original triggers.
+
+    --format github prints workflow commands (annotations on the pull
+    request) and appends a Markdown summary to $GITHUB_STEP_SUMMARY when set.
+    """
     _invoke(
         "commands.check",
         "run",

@@ -22,6 +22,7 @@ def run(
     allow_fork_prs: bool = False,
     storage_class: str | None = None,
     split_gpu: bool = True,
+    max_keep_runs: int = 5,
 ) -> int:
     options = Options(
         mappings=list(mappings),
@@ -32,6 +33,7 @@ def run(
         allow_fork_prs=allow_fork_prs,
         storage_class=storage_class,
         split_gpu=split_gpu,
+        max_keep_runs=max_keep_runs,
     )
     result = convert_paths(paths, options)
     write_tree(output, result.files)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ghtotekton.convert.pac import render_pac  # Pipelines-as-Code (issue 5)
 from ghtotekton.convert.report import build_report, migration_map, render_markdown
 from ghtotekton.convert.rules import RuleSet
 from ghtotekton.convert.run_spec import run_workspaces, task_run_specs
@@ -30,6 +31,10 @@ class Options:
     storage_class: str | None = None
     split_gpu: bool = True
     """Split jobs that mix GPU and CPU steps into tasks by resource class."""
+    # --- Pipelines-as-Code target (issue 5, item 4) ---
+    max_keep_runs: int = 5
+    """PaC's ``max-keep-runs``: finished runs kept per PipelineRun of ``.tekton/``."""
+    # --- end Pipelines-as-Code ---
 
     def recorded(self) -> dict[str, Any]:
         """What ``check`` needs to regenerate the same output (stored in migration-map.json)."""
@@ -42,6 +47,7 @@ class Options:
             "tekton_share": self.tekton_share,
             "allow_fork_prs": self.allow_fork_prs,
             "storage_class": self.storage_class,
+            "max_keep_runs": self.max_keep_runs,
         }
 
 
@@ -68,8 +74,14 @@ def convert_paths(paths: Sequence[Path], options: Options) -> Result:
                 conversions.append(convert_workflow(loaded, rules, repo, taken, options.split_gpu))
                 triggered.append((conversions[-1], loaded))
     trigger_files = render_triggers(triggered, options) if options.target == "triggers" else []
+    # --- Pipelines-as-Code target (issue 5, item 4): .tekton/<workflow>.yaml, planned before the
+    # report so its findings are in it, written beside render_files' output and kept out of the
+    # kustomization (PaC reads the folder from the repository root; kubectl must not apply it).
+    pac_files = render_pac(triggered, options) if options.target == "pac" else {}
+    # --- end Pipelines-as-Code ---
     report = build_report(conversions, failed)
     files = render_files(conversions, report, options, trigger_files)
+    files.update(pac_files)  # Pipelines-as-Code (issue 5, item 4)
     return Result(conversions, failed, report, files)
 
 
