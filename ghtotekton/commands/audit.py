@@ -8,26 +8,29 @@ broken files (they are counted as Failed, with their positioned errors).
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import functools
 import io
 import json
+import os
 import sys
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from ghtotekton.convert.batch import Batch, convert_repositories
+from ghtotekton.convert.batch import convert_repositories
 from ghtotekton.convert.report import build_report, render_markdown
 from ghtotekton.convert.rules import RuleSet
+from ghtotekton.convert.workflow import WorkflowConversion
 from ghtotekton.errors import ExitCode
 from ghtotekton.github.inventory import repository_inventory
-from ghtotekton.github.repository import Repository
 
 
 def run(*, paths: list[Path], format: str = "text", mappings: list[Path] | None = None) -> int:
-    rules = RuleSet.load(mappings or [])
-    batch = _convert_with_progress(paths, rules)
-    report = build_report(batch.conversions, batch.failed)
-    inventories = [repository_inventory(repo) for repo in batch.repositories]
+    conversions, failed, inventories = _audit_all(paths, mappings or [])
+    report = build_report(conversions, failed)
     out = sys.stdout
     if format == "json":
         document = {"migration": report, "repositories": inventories}
@@ -38,23 +41,57 @@ def run(*, paths: list[Path], format: str = "text", mappings: list[Path] | None 
         out.write(render_markdown(report))
     else:
         out.write(_text(report, inventories))
-    return int(ExitCode.BAD_INPUT) if batch.failed else int(ExitCode.OK)
+    return int(ExitCode.BAD_INPUT) if failed else int(ExitCode.OK)
 
 
-def _convert_with_progress(paths: list[Path], rules: RuleSet) -> Batch:
-    """A progress bar on stderr when it is a terminal and there is more than one path."""
-    if len(paths) < 2 or not sys.stderr.isatty():
-        return convert_repositories(paths, rules)
+Audited = tuple[list[WorkflowConversion], dict[str, list[str]], list[dict[str, Any]]]
+
+
+def _audit_one(path: Path, mappings: list[Path]) -> Audited:
+    """One PATH argument in a worker process: its conversions, failures and inventory."""
+    batch = convert_repositories([path], _rules(tuple(mappings)))
+    return (
+        batch.conversions,
+        batch.failed,
+        [repository_inventory(repo) for repo in batch.repositories],
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _rules(mappings: tuple[Path, ...]) -> RuleSet:
+    return RuleSet.load(list(mappings))
+
+
+def _audit_all(paths: list[Path], mappings: list[Path]) -> Audited:
+    """Repositories are independent: several PATHs are audited by one process per core, with a
+    progress bar on stderr when it is a terminal. Results keep the order of the arguments."""
+    _rules(tuple(mappings))  # bad rule files fail here, once, before any work starts
+    workers = min(len(paths), os.cpu_count() or 1)
+    results: list[Audited] = []
+    show = len(paths) > 1 and sys.stderr.isatty()
+    with contextlib.ExitStack() as stack:
+        tick = _progress(stack, len(paths)) if show else (lambda: None)
+        if workers < 2:
+            for path in paths:
+                results.append(_audit_one(path, mappings))
+                tick()
+        else:
+            pool = stack.enter_context(ProcessPoolExecutor(workers))
+            for result in pool.map(_audit_one, paths, [mappings] * len(paths)):
+                results.append(result)
+                tick()
+    conversions = [c for r in results for c in r[0]]
+    failed = {k: v for r in results for k, v in r[1].items()}
+    inventories = [inv for r in results for inv in r[2]]
+    return conversions, failed, inventories
+
+
+def _progress(stack: contextlib.ExitStack, total: int) -> Callable[[], None]:
     from rich.progress import Progress
 
-    with Progress(transient=True) as progress:
-        bar = progress.add_task("auditing", total=None)
-
-        def tick(repo: Repository) -> None:
-            where = repo.root.name if repo.root else "workflow files"
-            progress.update(bar, advance=1, description=f"auditing {where}")
-
-        return convert_repositories(paths, rules, tick)
+    progress = stack.enter_context(Progress(transient=True))
+    bar = progress.add_task("auditing", total=total)
+    return lambda: progress.update(bar, advance=1)
 
 
 def _text(report: dict[str, Any], inventories: list[dict[str, Any]]) -> str:

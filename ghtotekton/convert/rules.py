@@ -10,6 +10,7 @@ the job image, a runner's scheduling, ``drop`` with a reason, or ``manual`` with
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -250,8 +251,16 @@ class RuleSet:
     def by_id(self, rule_id: str) -> LoadedRule | None:
         return self._ids.get(rule_id)
 
+    @cached_property
+    def _by_kind(self) -> dict[str, list[LoadedRule]]:
+        """Rules per match kind, in precedence order (matching runs once per step)."""
+        out: dict[str, list[LoadedRule]] = {}
+        for rule in self.rules:
+            out.setdefault(rule.rule.match.kind, []).append(rule)
+        return out
+
     def _of(self, kind: str) -> Iterable[LoadedRule]:
-        return (r for r in self.rules if r.rule.match.kind == kind)
+        return self._by_kind.get(kind, [])
 
     def match_uses(self, ref: UsesRef) -> LoadedRule | None:
         """The first rule for this action whose version range admits the ref."""
@@ -401,16 +410,33 @@ class RenderError(ValueError):
 
 def render(template: str, context: TemplateContext) -> str:
     """Render one template string in a sandbox, failing on undefined names."""
-    from jinja2 import StrictUndefined, TemplateError
-    from jinja2.sandbox import SandboxedEnvironment
+    from jinja2 import TemplateError
 
-    env = SandboxedEnvironment(
-        undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False
-    )
     try:
-        return env.from_string(template).render(context.as_dict())
+        return str(_compiled(template).render(context.as_dict()))
     except TemplateError as exc:
         raise RenderError(str(exc)) from None
+
+
+@functools.lru_cache(maxsize=4096)
+def _compiled(template: str) -> Any:
+    """Compile each template text once: compiling is most of a conversion's time otherwise."""
+    from jinja2 import TemplateError
+
+    try:
+        return _environment().from_string(template)
+    except TemplateError as exc:
+        raise RenderError(str(exc)) from None
+
+
+@functools.lru_cache(maxsize=1)
+def _environment() -> Any:
+    from jinja2 import StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
+
+    return SandboxedEnvironment(
+        undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False
+    )
 
 
 def render_step(rule: LoadedRule, context: TemplateContext) -> dict[str, Any]:
