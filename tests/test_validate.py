@@ -1,9 +1,9 @@
 """`validate`'s rules: each bad case gives its rule at its line; valid Tekton gives no error.
 
-The bad cases live in tests/validate_cases/, one small file per rule; the line that is wrong carries
-a ``# expect: <rule>`` comment (inside a script it is a shell comment, so it stays on its line).
-The good side is Tekton's own examples (../shared/tekton-examples, run in Tekton's CI) and what our
-converter writes.
+The bad cases live in fixtures/tekton-invalid/, one small file per rule; the line that is wrong
+carries a ``# expect: <rule>`` comment (inside a script it is a shell comment, so it stays on its
+line). The good side is Tekton's own examples (../shared/tekton-examples, run in Tekton's CI) and
+what our converter writes.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from ghtotekton.tekton.validate import RULES, validate_paths, validate_text
 from ghtotekton.tekton.validate_refs import find_vars
 from tests.conftest import FIXTURES, SHARED, need_shared
 
-CASES = Path(__file__).parent / "validate_cases"
+CASES = Path(__file__).resolve().parents[1] / "fixtures" / "tekton-invalid"
 EXPECT = re.compile(r"# expect: (tekton/[a-z-]+)")
 # Rejected by the CRD schemas as well (validate_tekton.py); the rest are webhook semantics.
 STRUCTURAL = {

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from ghtotekton.cli import app
 
-CASES = Path(__file__).parent / "validate_cases"
+CASES = Path(__file__).resolve().parents[1] / "fixtures" / "tekton-invalid"
 GOOD = """apiVersion: tekton.dev/v1
 kind: Task
 metadata:
