@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import builtins
+import json
 import os
 import stat
+import tempfile
 import time
 import zipfile
 from pathlib import Path
@@ -374,3 +376,155 @@ def test_unlistable_folder_is_reported(tmp_path: Path, monkeypatch: pytest.Monke
     bundle = open_bundle(root)
     assert list(bundle.artifacts()) == ["ok.txt"]
     assert "Permission denied" in bundle.skipped()["closed"]
+
+
+# -- end to end: hostile bundles through `ghtotekton compare` with the default limits ---------
+# The tests above drive bundle.py and safezip.py with small limits; these hand hostile runs to
+# the command a CI job runs, with nothing lowered, and check the exit code, the message, what
+# is left on disk, and that nothing hostile is read into memory or into the report.
+
+BILLION_LAUGHS_DTD = (
+    '<?xml version="1.0"?>\n<!DOCTYPE lolz [\n<!ENTITY lol0 "lol">\n'
+    + "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">\n' for i in range(1, 10))
+    + "]>\n"
+).encode()
+"""Nine levels of ten: expanding ``&lol9;`` would make a billion "lol"s (3 GB)."""
+
+
+def _cli(*args: str | Path) -> tuple[int, str, str]:
+    from typer.testing import CliRunner
+
+    from ghtotekton.cli import app
+
+    result = CliRunner().invoke(app, ["compare", *map(str, args)])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def _good_pair(tmp_path: Path, files: dict[str, bytes]) -> Path:
+    return write_bundle(tmp_path / "a", INFO, files)
+
+
+def test_cli_refuses_a_zip_bomb_and_leaves_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """64 MiB of zeros deflate ~1000:1, five times the default ratio limit of 200."""
+    bomb = tmp_path / "run-b.zip"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("run.json", INFO.model_dump_json())
+        with zf.open("artifacts/weights.bin", "w") as fh:
+            for _ in range(64):
+                fh.write(bytes(MiB))
+    assert bomb.stat().st_size < MiB
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    a = _good_pair(tmp_path, {"weights.bin": b"w"})
+    code, out, err = _cli("--run-a", a, "--run-b", bomb, "-f", "json")
+    assert code == 2, (out, err)
+    assert out == ""
+    assert "weights.bin" in err and "expands" in err
+    assert list(scratch.iterdir()) == []  # the partial extraction was removed
+
+
+def test_cli_refuses_zip_slip_and_writes_nothing_outside(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slip = _bundle_zip(tmp_path / "run-b.zip", [("artifacts/../../../evil.txt", b"owned")])
+    scratch = tmp_path / "deep" / "er" / "tmp"
+    scratch.mkdir(parents=True)
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    a = _good_pair(tmp_path, {})
+    code, _, err = _cli("--run-a", a, "--run-b", slip)
+    assert code == 2
+    assert "escapes" in err
+    assert not list(tmp_path.rglob("evil.txt"))
+    assert list(scratch.iterdir()) == []
+
+
+def test_entity_expansion_in_reports_is_unreadable_not_a_hang(tmp_path: Path) -> None:
+    """Billion laughs in JUnit and Cobertura, and an external entity that would read a file."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-TOKEN")
+    junit_ok = b'<testsuite name="s" tests="1"><testcase classname="t" name="ok"/></testsuite>'
+    cov_ok = b'<coverage line-rate="1" branch-rate="1" version="7"><packages/></coverage>'
+    a = _good_pair(tmp_path, {"junit.xml": junit_ok, "coverage.xml": cov_ok, "x.xml": cov_ok})
+    hostile = {
+        "junit.xml": BILLION_LAUGHS_DTD + b"<testsuite>&lol9;</testsuite>",
+        "coverage.xml": BILLION_LAUGHS_DTD + b'<coverage line-rate="&lol9;"/>',
+        "x.xml": (
+            b'<?xml version="1.0"?><!DOCTYPE c [<!ENTITY s SYSTEM "'
+            + secret.as_uri().encode()
+            + b'">]><coverage line-rate="1">&s;</coverage>'
+        ),
+    }
+    b = write_bundle(tmp_path / "b", INFO.model_copy(update={"system": "tekton"}), hostile)
+    start = time.monotonic()
+    code, out, err = _cli("--run-a", a, "--run-b", b, "-f", "json")
+    assert time.monotonic() - start < 30
+    assert code == 1, err
+    assert "TOP-SECRET-TOKEN" not in out
+    doc = json.loads(out)
+    assert doc["verdict"] == "divergent"
+    unreadable = {d["path"] for d in doc["differences"] if d["kind"] == "unreadable"}
+    assert unreadable == {"junit.xml", "coverage.xml", "x.xml"}
+
+
+def test_sparse_2gb_artifacts_of_every_type_are_not_loaded(tmp_path: Path) -> None:
+    """A 2 GiB file (sparse: no disk used) under each handler's extension, on one side only.
+
+    Sizes differ, so no byte comparison runs; every handler must refuse or hash by size rather
+    than parse, and the comparison must stay small and quick.
+    """
+    import resource
+
+    from ghtotekton.compare.engine import compare
+
+    names = ["r.json", "nb.ipynb", "junit.xml", "coverage.xml", "log.txt", "page.html"]
+    names += ["data.bin", "t.csv", "c.yaml"]
+    a = _good_pair(tmp_path, {n: b"{}\n" for n in names})
+    b = write_bundle(tmp_path / "b", INFO, {n: b"" for n in names})
+    for name in names:
+        with (b / "artifacts" / name).open("r+b") as fh:
+            fh.truncate(2 * 1024**3)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.monotonic()
+    with open_bundle(a) as run_a, open_bundle(b) as run_b:
+        result = compare(run_a, run_b)
+    elapsed = time.monotonic() - start
+    grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert elapsed < 20, elapsed
+    assert grown_mib < 100, grown_mib
+    assert result.verdict == "divergent"
+    assert {f.path for f in result.files if f.status == "different"} == set(names)
+
+
+def test_unreadable_artifact_is_a_difference_not_a_crash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Handlers open through os.open; a permission error there becomes an unreadable difference.
+
+    Root reads anything, so the denial is made at os.open, for B's files only.
+    """
+    from ghtotekton.compare.engine import compare
+
+    files = {"junit.xml": b'<testsuite name="s"><testcase classname="t" name="a"/></testsuite>'}
+    files["log.txt"] = b"line\n"
+    a = _good_pair(tmp_path, files)
+    b = write_bundle(tmp_path / "b", INFO, {k: v + b" " for k, v in files.items()})
+    locked = {os.fspath(b / "artifacts" / name) for name in files}
+    real_open = os.open
+
+    def deny(path: Any, *args: Any, **kwargs: Any) -> int:
+        if os.fspath(path) in locked:
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", deny)
+    with open_bundle(a) as run_a, open_bundle(b) as run_b:
+        result = compare(run_a, run_b)
+    assert result.verdict == "divergent"
+    unreadable = [d for d in result.differences if d.kind == "unreadable"]
+    assert {d.path for d in unreadable} == set(files)
+    # B's side is named as the unreadable one, with the reason; A's side was read fine
+    assert all(d.a is None and "permission denied" in (d.b or "").lower() for d in unreadable)
+    assert all("run B" in d.message for d in unreadable)
