@@ -588,11 +588,6 @@ def test_split_stream_is_the_same_notebook(shadow: ShadowRuns, split_stream: Pat
     assert [d for d in doc["differences"] if d["path"] == NB] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the html handler compares nbconvert's <pre> blocks one by one and does not join "
-    "consecutive stream outputs of a cell, as the notebook handler does (reported to the lead)",
-)
 def test_split_stream_is_the_same_html(shadow: ShadowRuns, split_stream: Path) -> None:
     code, doc = compare_cli(shadow.a, split_stream)
     assert [d for d in doc["differences"] if d["path"] == HTML] == []

@@ -324,3 +324,33 @@ def test_nbconvert_render_with_changed_number(
     assert diff.kind == "value-beyond-tolerance"
     assert diff.location.endswith('under "Shadow run"')
     assert "2475.0 vs 2475.1" in diff.message
+
+
+def test_a_stream_the_kernel_split_reads_the_same_once_joined() -> None:
+    """Timing decides whether a kernel sends one stream output or two; the page must not care,
+    while a stream next to a result (a different output) stays two blocks."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    from ghtotekton.compare.handlers.html import read_page
+
+    def page(outputs: list[Any]) -> Any:
+        nb = nbformat.v4.new_notebook()
+        cell = nbformat.v4.new_code_cell("print(1)")
+        cell.outputs = outputs
+        nb.cells = [cell]
+        return read_page(HTMLExporter().from_notebook_node(nb)[0])
+
+    out = nbformat.v4.new_output
+    one = page([out("stream", name="stdout", text="a 1\nb 2\n")])
+    two = page(
+        [out("stream", name="stdout", text="a 1\n"), out("stream", name="stdout", text="b 2\n")]
+    )
+    assert one.blocks == two.blocks and one.structure == two.structure
+    mixed = page(
+        [
+            out("stream", name="stdout", text="a 1\n"),
+            out("execute_result", data={"text/plain": "b 2"}, execution_count=1),
+        ]
+    )
+    assert mixed.blocks[-2:] == ["a 1", "b 2"]

@@ -295,6 +295,13 @@ class _Reader(HTMLParser):
         self._heading_tag = ""
         self._ignore_cell_output = False
         """nbconvert page: the current notebook cell carries nbval's ignore-output marker."""
+        self._text_output = ""
+        """nbconvert page: mime of the text output being read ('' outside one)."""
+        self._child_result = False
+        self._last_text: tuple[int, int, str] | None = None
+        """(block index, structure length, mime) of the last text output block: a kernel may
+        split one cell's stream into several outputs, which read the same once joined."""
+        self._merge = False
 
     # -- dropping ------------------------------------------------------------------------
 
@@ -351,6 +358,8 @@ class _Reader(HTMLParser):
             if tag not in _VOID:
                 self._drop_tag, self._drop_depth = tag, 1
             return
+        if tag == "div":
+            self._output_markup(attrs)
         if tag in _BLOCK_TAGS:
             self._flush()
             if tag in STRUCTURE_TAGS:
@@ -388,6 +397,27 @@ class _Reader(HTMLParser):
             if data.startswith(_IGNORE_OUTPUT_COMMENT):
                 self._ignore_cell_output = True
 
+    def _output_markup(self, attrs: list[tuple[str, str | None]]) -> None:
+        """Follow nbconvert's output markup to join a stream the kernel split in two."""
+        classes = set(_attr(attrs, "class").split())
+        if classes & _CELL_CLASSES:
+            self._last_text = None
+        if "jp-OutputArea-child" in classes or "output_area" in classes:
+            self._child_result = False
+        if classes & {"jp-OutputArea-executeResult", "output_execute_result"}:
+            self._child_result = True
+        if classes & {"jp-RenderedText", "output_stream"} and not self._child_result:
+            self._flush()
+            mime = _attr(attrs, "data-mime-type") or " ".join(sorted(classes))
+            last = self._last_text
+            self._merge = (
+                last is not None and last[0] == len(self.page.blocks) - 1 and (last[2] == mime)
+            )
+            if self._merge and last is not None:
+                del self.page.structure[last[1] :]
+                del self.page.structure_heading[last[1] :]
+            self._text_output = mime
+
     # -- blocks --------------------------------------------------------------------------
 
     def _embedded_results(self, blob: str) -> None:
@@ -417,6 +447,8 @@ class _Reader(HTMLParser):
         page.headings.append(previous)
 
     def _mark(self, tag: str) -> None:
+        if self._merge:
+            return  # the markup of a stream's continuation is not structure of the page
         self.page.structure.append(tag)
         self.page.structure_heading.append(len(self.page.headings) - 1)
 
@@ -434,8 +466,19 @@ class _Reader(HTMLParser):
         if self._heading_tag:
             heading = text.rstrip("¶ ").strip()
             self.page.headings.append(heading)
-        self.page.blocks.append(text)
-        self.page.block_heading.append(len(self.page.headings) - 1)
+        if self._merge and self._pre and self.page.blocks:
+            self.page.blocks[-1] += "\n" + text
+            self._merge = False
+        else:
+            self.page.blocks.append(text)
+            self.page.block_heading.append(len(self.page.headings) - 1)
+        if self._text_output and self._pre:
+            self._last_text = (
+                len(self.page.blocks) - 1,
+                len(self.page.structure),
+                self._text_output,
+            )
+            self._text_output = ""
 
     def close(self) -> None:
         super().close()
