@@ -370,11 +370,13 @@ def compare(
             result.status = "noise" if result.noise else result.status
         files.append(result)
     notes.extend(reg.notes())
+    # What each walk left out is known from the listings already made (no second walk).
+    left_out = {"A": raw.skipped_a, "B": raw.skipped_b, "baseline": base.skipped_b if base else {}}
     for side, bundle in (("A", bundle_a), ("B", bundle_b), ("baseline", baseline)):
         if bundle is None:
             continue
         notes.extend(f"run {side}: {w}" for w in bundle.warnings)
-        notes.extend(f"run {side}: {rel} left out ({why})" for rel, why in bundle.skipped().items())
+        notes.extend(f"run {side}: {rel} left out ({why})" for rel, why in left_out[side].items())
     noise_units = {d.path for d in noise if d.handler == "units"}
     units = [
         UnitResult(
