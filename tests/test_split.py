@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -111,3 +112,22 @@ def test_no_split_keeps_one_task_per_job() -> None:
         "tasks/gpu-notebooks-notebooks.yaml",
         "tasks/gpu-notebooks-notify.yaml",
     ]
+
+
+def test_a_job_not_worth_splitting_keeps_its_always_steps_tracked(tmp_path: Path) -> None:
+    """Trying the split converts the job without status tracking; when the split does not pay,
+    the always() step must still run after a failure, as on GitHub."""
+    root = tmp_path / "repo"
+    (root / ".github" / "workflows").mkdir(parents=True)
+    (root / ".github" / "workflows" / "ci.yml").write_text(
+        "on: push\njobs:\n  gpu:\n    runs-on: [self-hosted, linux, gpu]\n    steps:\n"
+        "      - run: python train.py\n"
+        "      - run: nvidia-smi\n        if: always()\n"
+    )
+    result = convert_paths([root], Options())
+    tasks = [k for k in result.files if k.startswith("tasks/")]
+    assert tasks == ["tasks/ci-gpu.yaml"]
+    task = yaml.safe_load(result.files["tasks/ci-gpu.yaml"])
+    names = [s["name"] for s in task["spec"]["steps"]]
+    assert "ghtotekton-status" in names  # the job's steps still track each other's status
+    assert all(s.get("onError") == "continue" for s in task["spec"]["steps"][1:-1])

@@ -10,6 +10,9 @@ from ghtotekton.convert.findings import Finding
 from ghtotekton.errors import Position
 from ghtotekton.github import model as m
 
+PLATFORM_RULES = frozenset({"concurrency", "permissions", "environment"})
+"""The rule ids of these findings (a job converted twice keeps them)."""
+
 
 def concurrency_findings(
     value: str | m.Concurrency | None, where: Position, scope: str

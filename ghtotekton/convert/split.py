@@ -132,7 +132,7 @@ def split_job(
     if final:
         segments.append(
             Segment(
-                "cpu",
+                "gpu" if any(_is_gpu(s) for s in final) else "cpu",
                 final,
                 [by_step[s["name"]] for s in final if s["name"] in by_step],
                 final=True,

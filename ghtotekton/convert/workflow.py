@@ -18,6 +18,7 @@ from ghtotekton.convert.jobs import (
 )
 from ghtotekton.convert.naming import dns_label, unique
 from ghtotekton.convert.platform import (
+    PLATFORM_RULES,
     concurrency_findings,
     environment_findings,
     permissions_findings,
@@ -116,22 +117,25 @@ def convert_workflow(
         conv.outcome.findings += environment_findings(job.environment, job_where, job_id)
         result.jobs.append(conv.outcome)
         tail = always_tail(job) if split_gpu else 0
+        split = None
         if tail and conv.runner.get("gpu") and not_split_reason(conv) is not None:
-            # Its always() steps can be a finally task instead of steps that read exit codes.
+            # Its always() steps can be a finally task instead of steps that read exit codes;
+            # kept only if the split happens (else the always() steps keep their guards).
+            tracked = conv
             taken.discard(conv.task["metadata"]["name"])
-            conv = convert_job(
+            untracked = convert_job(
                 loaded, name, job_id, job, task_names, rules, repo, taken,
                 track_status=False, demoted=job_id in demoted,
             )  # fmt: skip
-            conv.outcome.findings += concurrency_findings(
-                job.concurrency, job_where, f"job `{job_id}`"
-            )
-            conv.outcome.findings += permissions_findings(
-                job.permissions, job_where, f"job `{job_id}`"
-            )
-            conv.outcome.findings += environment_findings(job.environment, job_where, job_id)
-            result.jobs[-1] = conv.outcome
-        split = split_job(conv, conv.outcome, job_where, tail) if split_gpu else None
+            untracked.outcome.findings += [
+                f for f in tracked.outcome.findings if f.rule in PLATFORM_RULES
+            ]
+            split = split_job(untracked, untracked.outcome, job_where, tail)
+            if split is not None:
+                conv = untracked
+                result.jobs[-1] = conv.outcome
+        if split is None and split_gpu:
+            split = split_job(conv, conv.outcome, job_where)
         if split is None:
             _add_job(result, conv, tasks, pipeline_tasks, finally_tasks, params)
             continue
