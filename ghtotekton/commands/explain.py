@@ -80,7 +80,7 @@ def _convert(path: Path, rules: RuleSet) -> WorkflowConversion:
     for repo in repositories([path]):
         for display, errors in repo.errors.items():
             if Path(display).resolve() == path.resolve():
-                raise InputError(*errors)
+                raise InputError(list(errors))
         for display in repo.files:
             loaded = repo.workflows.get(display)
             if loaded is not None:
