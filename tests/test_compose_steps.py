@@ -271,3 +271,25 @@ def test_users_map_gpu_types_and_mig_slices_through_the_runners_table(tmp_path: 
     run = yaml.safe_load(result.files["examples/ci-run.yaml"])
     [spec] = run["spec"]["taskRunSpecs"]
     assert spec["podTemplate"]["nodeSelector"] == {"gpu-type": "nvidia-a100"}
+
+
+def test_mail_on_failure_keeps_untrusted_text_out_of_the_script(tmp_path: Path) -> None:
+    """Why the send-mail rule is a step of ours and not the catalog sendmail Task: inputs that
+    carry event text (a PR title) reach the script only as environment variables."""
+    root = tmp_path / "repo"
+    (root / ".github" / "workflows").mkdir(parents=True)
+    (root / ".github" / "workflows" / "ci.yml").write_text(
+        "on: pull_request\njobs:\n  mail:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - uses: dawidd6/action-send-mail@v3\n        with:\n"
+        "          server_address: smtp.example.org\n"
+        "          password: ${{ secrets.MAIL_PASSWORD }}\n"
+        "          subject: 'Failed: ${{ github.event.pull_request.title }}'\n"
+        "          to: team@example.org\n          from: ci@example.org\n"
+    )
+    result = convert_paths([root], Options())
+    task = yaml.safe_load(result.files["tasks/ci-mail.yaml"])
+    step = next(s for s in task["spec"]["steps"] if s["name"] != "ghtotekton-setup")
+    assert "pull_request" not in step["script"] and "$(params." not in step["script"]
+    env = {e["name"]: e for e in step["env"]}
+    assert "$(params." in env["INPUT_SUBJECT"]["value"] or "$GHT" in env["INPUT_SUBJECT"]["value"]
+    assert env["INPUT_PASSWORD"]["valueFrom"]["secretKeyRef"]["key"] == "MAIL_PASSWORD"
