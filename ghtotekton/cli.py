@@ -228,6 +228,14 @@ def convert(
         int,
         typer.Option(min=1, help="--target pac: finished runs Pipelines-as-Code keeps per run."),
     ] = 5,
+    shadow_compare: Annotated[
+        bool,
+        typer.Option(
+            "--shadow-compare",
+            help="The run-bundle task also waits for GitHub's run of the same commit, compares "
+            "the two and records the verdict in a rollout ledger bound to its `ledger` workspace.",
+        ),
+    ] = False,
 ) -> None:
     """Convert GitHub Actions workflows into Tekton Tasks, Pipelines and Triggers (or, with
     --target pac, Pipelines-as-Code PipelineRuns in .tekton/ for the repository root)."""
@@ -245,6 +253,7 @@ def convert(
         storage_class=storage_class,
         split_gpu=split_gpu,
         max_keep_runs=max_keep_runs,
+        shadow_compare=shadow_compare,
     )
 
 

@@ -67,6 +67,7 @@ def test_publisher_uploads_a_bundle_compare_can_read(tmp_path: Path) -> None:
         "EVENT": "push",
         "GHT_SA_DIR": str(sa),
         "GHT_KUBE_API": base,
+        "GHT_BUNDLE_ZIP": str(tmp_path / "made.zip"),
     }
     args = ["notebooks-m1=Succeeded", "notebooks-m2=Failed", "notify=None"]
     done = subprocess.run(
@@ -107,3 +108,84 @@ def test_pipelines_with_artifacts_end_with_the_publisher() -> None:
     assert task == publish_task()
     kustomization = yaml.safe_load(result.files["kustomization.yaml"])["resources"]
     assert len(kustomization) == len(set(kustomization))
+
+
+class _GitHub(BaseHTTPRequestHandler):
+    calls: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        self.calls.append(self.path)
+        runs = [
+            {"id": 7, "path": ".github/workflows/other.yml", "status": "completed"},
+            {"id": 41, "path": ".github/workflows/ci.yml", "status": "completed", "run_attempt": 1},
+            {"id": 42, "path": ".github/workflows/ci.yml", "status": "completed", "run_attempt": 2},
+        ]
+        body = json.dumps({"workflow_runs": runs}).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_shadow_compare_finds_githubs_run_compares_and_records(tmp_path: Path) -> None:
+    from ghtotekton.convert.publish import SHADOW_SCRIPT
+
+    server = HTTPServer(("127.0.0.1", 0), _GitHub)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "calls.txt"
+    fake = bin_dir / "ghtotekton"  # stands in for the installed tool: logs, writes a verdict
+    fake.write_text(
+        "#!/bin/sh\n"
+        f'echo "$@" >> {log}\n'
+        'if [ "$1" = compare ]; then\n'
+        '  while [ $# -gt 0 ]; do [ "$1" = -o ] && out=$2; shift; done\n'
+        '  echo \'{"verdict": "equivalent"}\' > "$out"\n'
+        "fi\n"
+    )
+    fake.chmod(0o755)
+    ledger = tmp_path / "ledger"
+    ledger.mkdir()
+    (ledger / "rollout.yaml").write_text("phases: []\n")
+    script = tmp_path / "shadow.py"
+    script.write_text(SHADOW_SCRIPT.replace("/workspace/", f"{tmp_path}/"))
+    verdict = tmp_path / "verdict"
+    env = {
+        **os.environ,
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        "GITHUB_API_URL": f"http://127.0.0.1:{server.server_port}",
+        "REPOSITORY": "acme/app",
+        "COMMIT": "0123456789abcdef0123456789abcdef01234567",
+        "WORKFLOW_FILE": ".github/workflows/ci.yml",
+        "WAIT_SECONDS": "30",
+        "VERDICT_PATH": str(verdict),
+        "LEDGER": str(ledger),
+    }
+    done = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True)
+    server.shutdown()
+    assert done.returncode == 0, done.stderr
+    assert _GitHub.calls == [
+        "/repos/acme/app/actions/runs?head_sha=0123456789abcdef0123456789abcdef01234567&per_page=100"
+    ]
+    compare, record = log.read_text().splitlines()
+    assert compare.startswith("compare --run-a github:acme/app/runs/42 --run-b ")  # latest attempt
+    assert record.startswith("rollout record ") and f"--db {ledger}/rollout.db" in record
+    assert verdict.read_text() == "equivalent"
+
+
+def test_shadow_compare_is_opt_in() -> None:
+    plain = convert_paths([FIXTURES / "gpu-notebook"], Options())
+    shadow = convert_paths([FIXTURES / "gpu-notebook"], Options(shadow_compare=True))
+    task = yaml.safe_load(plain.files["tasks/ghtotekton-publish-bundle.yaml"])
+    assert [s["name"] for s in task["spec"]["steps"]] == ["publish"]
+    task = yaml.safe_load(shadow.files["tasks/ghtotekton-publish-bundle.yaml"])
+    assert [s["name"] for s in task["spec"]["steps"]] == ["publish", "shadow-compare"]
+    pipeline = yaml.safe_load(shadow.files["pipelines/gpu-notebooks.yaml"])["spec"]
+    [publish] = [t for t in pipeline["finally"] if t["name"] == "ghtotekton-publish"]
+    values = {p["name"]: p["value"] for p in publish["params"]}
+    assert values["workflow-file"] == ".github/workflows/gpu-notebooks.yml"
+    assert values["repository"] == "$(params.github-repository)"

@@ -23,6 +23,7 @@ def run(
     storage_class: str | None = None,
     split_gpu: bool = True,
     max_keep_runs: int = 5,
+    shadow_compare: bool = False,
 ) -> int:
     options = Options(
         mappings=list(mappings),
@@ -34,6 +35,7 @@ def run(
         storage_class=storage_class,
         split_gpu=split_gpu,
         max_keep_runs=max_keep_runs,
+        shadow_compare=shadow_compare,
     )
     result = convert_paths(paths, options)
     write_tree(output, result.files)

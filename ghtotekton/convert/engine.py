@@ -35,6 +35,8 @@ class Options:
     max_keep_runs: int = 5
     """PaC's ``max-keep-runs``: finished runs kept per PipelineRun of ``.tekton/``."""
     # --- end Pipelines-as-Code ---
+    shadow_compare: bool = False
+    """The bundle publisher also compares with GitHub's run of the same commit (rollout)."""
 
     def recorded(self) -> dict[str, Any]:
         """What ``check`` needs to regenerate the same output (stored in migration-map.json)."""
@@ -48,6 +50,7 @@ class Options:
             "allow_fork_prs": self.allow_fork_prs,
             "storage_class": self.storage_class,
             "max_keep_runs": self.max_keep_runs,
+            "shadow_compare": self.shadow_compare,
         }
 
 
@@ -71,7 +74,11 @@ def convert_paths(paths: Sequence[Path], options: Options) -> Result:
         for display in repo.files:
             loaded = repo.workflows.get(display)
             if loaded is not None:
-                conversions.append(convert_workflow(loaded, rules, repo, taken, options.split_gpu))
+                conversions.append(
+                    convert_workflow(
+                        loaded, rules, repo, taken, options.split_gpu, options.shadow_compare
+                    )
+                )
                 triggered.append((conversions[-1], loaded))
     trigger_files = render_triggers(triggered, options) if options.target == "triggers" else []
     # --- Pipelines-as-Code target (issue 5, item 4): .tekton/<workflow>.yaml, planned before the

@@ -41,7 +41,8 @@ run = {
         for name, value in (s.split("=", 1) for s in statuses)
     ],
 }
-zip_path = "/tmp/bundle.zip"
+# In /workspace, which the steps of a pod share: the shadow comparison reads it next.
+zip_path = os.environ.get("GHT_BUNDLE_ZIP", "/workspace/ghtotekton-bundle.zip")
 with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as bundle:
     bundle.writestr("run.json", json.dumps(run, indent=2))
     for folder, _dirs, files in os.walk(root):
@@ -73,8 +74,103 @@ print("recorded ghtotekton.dev/artifacts-url on", run["run_id"])
 """
 
 
-def publish_task() -> dict[str, Any]:
-    """The Task every converted pipeline with artifacts shares (written once)."""
+SHADOW_SCRIPT = r"""#!/usr/bin/env python3
+# The shadow comparison without a person: find the GitHub Actions run of the same commit and
+# workflow, wait for it to finish, compare it with this run's bundle, and record the verdict.
+import json, os, subprocess, sys, time, urllib.request
+
+api = os.environ.get("GITHUB_API_URL") or "https://api.github.com"
+repo, sha = os.environ["REPOSITORY"], os.environ["COMMIT"]
+workflow = os.environ["WORKFLOW_FILE"]
+deadline = time.time() + int(os.environ.get("WAIT_SECONDS") or "3600")
+headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
+if os.environ.get("GITHUB_TOKEN"):
+    headers["Authorization"] = "Bearer " + os.environ["GITHUB_TOKEN"]
+run_id = None
+while time.time() < deadline:
+    url = f"{api}/repos/{repo}/actions/runs?head_sha={sha}&per_page=100"
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=60) as r:
+        runs = [x for x in json.load(r).get("workflow_runs", []) if x.get("path") == workflow]
+    done = [x for x in runs if x.get("status") == "completed"]
+    if done:
+        run_id = max(done, key=lambda x: x.get("run_attempt", 1))["id"]
+        break
+    time.sleep(30)
+if run_id is None:
+    sys.exit(f"no finished GitHub Actions run of {workflow} for {sha} before the deadline")
+out = "/workspace/ghtotekton-compare.json"
+args = ["ghtotekton", "compare", "--run-a", f"github:{repo}/runs/{run_id}",
+        "--run-b", "/workspace/ghtotekton-bundle.zip", "--format", "json", "-o", out]
+code = subprocess.run(args).returncode
+if code not in (0, 1):
+    sys.exit(code)
+verdict = json.load(open(out)).get("verdict", "")
+with open(os.environ["VERDICT_PATH"], "w") as fh:
+    fh.write(verdict)
+ledger = os.environ.get("LEDGER", "")
+if ledger and os.path.isfile(os.path.join(ledger, "rollout.yaml")):
+    subprocess.run(["ghtotekton", "rollout", "record", out, "--plan",
+                    os.path.join(ledger, "rollout.yaml"), "--db",
+                    os.path.join(ledger, "rollout.db")], check=False)
+print(f"shadow comparison with GitHub run {run_id}: {verdict}")
+"""
+
+
+def shadow_steps() -> list[dict[str, Any]]:
+    """The compare step added by ``convert --shadow-compare`` after the upload."""
+    return [
+        {
+            "name": "shadow-compare",
+            "image": IMAGE,
+            "env": [
+                {"name": "REPOSITORY", "value": "$(params.repository)"},
+                {"name": "COMMIT", "value": "$(params.commit)"},
+                {"name": "WORKFLOW_FILE", "value": "$(params.workflow-file)"},
+                {"name": "WAIT_SECONDS", "value": "$(params.wait-seconds)"},
+                {"name": "VERDICT_PATH", "value": "$(results.verdict.path)"},
+                {"name": "LEDGER", "value": "$(workspaces.ledger.path)"},
+                {
+                    "name": "GITHUB_TOKEN",
+                    "valueFrom": {
+                        "secretKeyRef": {
+                            "name": "github-secrets",
+                            "key": "GITHUB_TOKEN",
+                            "optional": True,
+                        }
+                    },
+                },
+            ],
+            "script": "#!/bin/sh\nset -e\n"
+            'pip install --quiet --no-cache-dir "$(params.ghtotekton-package)"\n'
+            "exec python3 - <<'GHT_PY'\n" + SHADOW_SCRIPT + "GHT_PY\n",
+        }
+    ]
+
+
+def publish_task(shadow: bool = False) -> dict[str, Any]:
+    """The Task every converted pipeline with artifacts shares (written once); with ``shadow``
+    it also compares the run with GitHub's run of the same commit and records the verdict."""
+    task = _publish_task()
+    if shadow:
+        spec = task["spec"]
+        spec["params"] += [
+            {"name": "repository", "type": "string", "default": ""},
+            {"name": "workflow-file", "type": "string", "default": ""},
+            {"name": "wait-seconds", "type": "string", "default": "3600"},
+            {
+                "name": "ghtotekton-package",
+                "type": "string",
+                "default": "ghtotekton",
+                "description": "What pip installs to compare (a version, a git URL or a wheel)",
+            },
+        ]
+        spec["workspaces"].append({"name": "ledger", "optional": True})
+        spec["results"] = [{"name": "verdict", "type": "string"}]
+        spec["steps"] += shadow_steps()
+    return task
+
+
+def _publish_task() -> dict[str, Any]:
     return {
         "apiVersion": "tekton.dev/v1",
         "kind": "Task",
@@ -117,14 +213,17 @@ def publish_task() -> dict[str, Any]:
     }
 
 
-def publish_pipeline_task(task_names: list[str], declared: set[str]) -> dict[str, Any]:
-    """The finally task of one pipeline: the statuses of its tasks go into run.json."""
+def publish_pipeline_task(
+    task_names: list[str], declared: set[str], workflow_file: str | None = None
+) -> dict[str, Any]:
+    """The finally task of one pipeline: the statuses of its tasks go into run.json; with a
+    ``workflow_file`` (``--shadow-compare``) it also compares with GitHub's run of that file."""
 
     def param(name: str, pipeline_param: str) -> dict[str, Any]:
         value = f"$(params.{pipeline_param})" if pipeline_param in declared else ""
         return {"name": name, "value": value}
 
-    return {
+    task: dict[str, Any] = {
         "name": PUBLISH_PIPELINE_TASK,
         "taskRef": {"name": PUBLISH_TASK},
         "params": [
@@ -142,6 +241,12 @@ def publish_pipeline_task(task_names: list[str], declared: set[str]) -> dict[str
         "workspaces": [{"name": "artifacts", "workspace": "artifacts"}],
         "when": [{"input": f"$(params.{BUNDLE_PARAM})", "operator": "notin", "values": [""]}],
     }
+    if workflow_file is not None:
+        task["params"] += [
+            param("repository", "github-repository"),
+            {"name": "workflow-file", "value": workflow_file},
+        ]
+    return task
 
 
 def bundle_param() -> dict[str, Any]:

@@ -61,6 +61,7 @@ def convert_workflow(
     repo: Repository | None,
     taken: set[str],
     split_gpu: bool = True,
+    shadow_compare: bool = False,
 ) -> WorkflowConversion:
     """Convert one loaded workflow; ``taken`` holds resource names already used in this output."""
     wf = loaded.workflow
@@ -187,10 +188,13 @@ def convert_workflow(
     _drop_missing_refs(pipeline_tasks + finally_tasks, result, loaded.display)
     if "artifacts" in result.workspaces and pipeline_tasks:
         declared = set(params)
-        finally_tasks.append(publish_pipeline_task([t["name"] for t in pipeline_tasks], declared))
+        workflow_file = _workflow_file(loaded.display) if shadow_compare else None
+        finally_tasks.append(
+            publish_pipeline_task([t["name"] for t in pipeline_tasks], declared, workflow_file)
+        )
         params[BUNDLE_PARAM] = bundle_param()
         spec["params"] = [params[k] for k in sorted(params)]
-        tasks.append(publish_task())
+        tasks.append(publish_task(shadow=shadow_compare))
     spec["tasks"] = pipeline_tasks
     if finally_tasks:
         for task in finally_tasks:
@@ -212,6 +216,13 @@ def convert_workflow(
         }
     result.tasks = tasks
     return result
+
+
+def _workflow_file(display: str) -> str:
+    """The workflow's path as GitHub's API reports it in a run (``.github/workflows/x.yml``)."""
+    marker = ".github/workflows/"
+    at = display.replace("\\", "/").rfind(marker)
+    return display[at:] if at >= 0 else marker + Path(display).name
 
 
 def _without_status_when(task: dict[str, Any], result: WorkflowConversion) -> None:
