@@ -438,3 +438,24 @@ def test_fixture_bundles_with_real_handlers(cli: CliRunner) -> None:
             "noise": False,
         }
     ]
+
+
+def test_notebook_copies_only_the_tekton_side_keeps_are_not_missing(tmp_path: Path) -> None:
+    """Executed notebooks the converted pipeline copies for people (artifacts/ghtotekton/) have
+    no counterpart on GitHub; the default rules do not call that incomplete."""
+    import shutil
+
+    from tests.conftest import FIXTURES
+
+    b = tmp_path / "b"
+    shutil.copytree(FIXTURES / "bundles" / "minimal-tekton", b)
+    extra = b / "artifacts" / "ghtotekton" / "notebooks" / "analysis.ipynb"
+    extra.parent.mkdir(parents=True)
+    extra.write_text('{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
+    result = CliRunner().invoke(
+        app,
+        ["compare", "--run-a", str(FIXTURES / "bundles" / "minimal-github"), "--run-b", str(b),
+         "--format", "json"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["verdict"] == "equivalent"

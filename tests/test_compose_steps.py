@@ -228,7 +228,7 @@ def test_papermill_step_reports_its_notebook_and_time() -> None:
     script = _step(task, "execute-the-notebook-with-papermill")["script"]
     assert '"$(results.output-notebook.path)"' in script
     assert '"$(results.execution-seconds.path)"' in script
-    assert '$(workspaces.artifacts.path)/notebooks/"' in script
+    assert '$(workspaces.artifacts.path)/ghtotekton/notebooks/"' in script
     assert script.rstrip().endswith('exit "$ght_rc"')  # papermill's own exit status is kept
 
 

@@ -272,6 +272,9 @@ DEFAULT_RULES: tuple[Rule, ...] = (
     # names the system, its run ids and timings: different by design, never a result.
     _rule("**/summary/*.md", "skip", required=False),
     _rule("**/step-summary*.md", "skip", required=False),
+    # Copies the converted pipeline keeps for people (executed notebooks): compared when both
+    # runs have them, not missing when only the Tekton run does.
+    _rule("ghtotekton/**", "auto", required=False),
     # Logs are evidence, not results: compared, but a system that keeps them elsewhere is fine.
     _rule("*.log", "text", required=False),
     _rule("**/logs/**", "auto", required=False),

@@ -11,6 +11,10 @@ from __future__ import annotations
 import re
 import shlex
 
+COPIES = "ghtotekton/notebooks"
+"""Where executed notebooks are copied in the artifacts workspace: a folder of the Tekton side
+that ``compare`` does not require on the GitHub side (its default rules say so)."""
+
 _PAPERMILL = re.compile(r"(?:^|[\s;&|(])papermill\s+(?P<args>[^\n]*)$")
 _VALUE_OPTIONS = {"-p", "--parameters", "-r", "--parameters_raw", "-y", "--parameters_yaml",
                   "-f", "--parameters_file", "-b", "--parameters_base64", "-k", "--kernel",
@@ -75,8 +79,8 @@ def with_notebook_results(script: str, command_line: str, suffix: str) -> str | 
         "set -e",
         f"printf '%s' {path} > \"$(results.output-notebook{suffix}.path)\"",
         f'echo $(( $(date +%s) - ght_start )) > "$(results.execution-seconds{suffix}.path)"',
-        f'if [ -f {path} ]; then mkdir -p "$(workspaces.artifacts.path)/notebooks" && '
-        f'cp {path} "$(workspaces.artifacts.path)/notebooks/"; fi',
+        f'if [ -f {path} ]; then mkdir -p "$(workspaces.artifacts.path)/{COPIES}" && '
+        f'cp {path} "$(workspaces.artifacts.path)/{COPIES}/"; fi',
         'exit "$ght_rc"',
     ]
     return "\n".join([*lines[:-1], *tail]) + "\n"
