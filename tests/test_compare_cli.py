@@ -204,15 +204,6 @@ def test_bad_migration_map_exit_2(cli: CliRunner, pair: tuple[Path, Path], tmp_p
     assert err.startswith(f"{mmap}:1:")
 
 
-def test_record_without_ledger_is_a_note(cli: CliRunner, pair: tuple[Path, Path]) -> None:
-    if importlib.util.find_spec("ghtotekton.rollout.ledger") is not None:
-        pytest.skip("the rollout ledger exists; its own tests cover --record")
-    code, out, err = invoke(cli, "--run-a", pair[0], "--run-b", pair[1], "--record", "-f", "json")
-    assert code == 0
-    assert json.loads(out)["verdict"] == "equivalent"
-    assert err.count("\n") == 1 and "ledger" in err
-
-
 def test_record_into_the_ledger(
     cli: CliRunner, pair: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
