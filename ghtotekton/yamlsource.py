@@ -14,6 +14,7 @@ into plain dicts and lists ourselves so we can:
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -129,13 +130,9 @@ def load_yaml_bytes(data: bytes | str, file: str, *, merge_keys: bool = False) -
 
     ``merge_keys`` enables YAML 1.1 ``<<`` merges, which compose accepts and GitHub does not.
     """
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    if b"\x00" in raw[:8192] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError(
-            Diagnostic(Position(file, 1, 1), "binary data, not YAML", "is this the right file?")
-        )
-    _refuse_deep_flow(raw, file)
-    node = _compose(raw, file)
+    raw = _readable(data, file)
+    with _yaml_errors(raw, file):
+        node: Node | None = _yaml().compose(raw)
     doc = YamlDocument(file=file, data=None)
     if node is None:
         doc.positions[()] = (1, 1)
@@ -143,6 +140,34 @@ def load_yaml_bytes(data: bytes | str, file: str, *, merge_keys: bool = False) -
     builder = _Builder(doc, merge_keys)
     doc.data = builder.build(node, (), 0)
     return doc
+
+
+def load_yaml_documents(
+    data: bytes | str, file: str, *, merge_keys: bool = False
+) -> list[YamlDocument]:
+    """Every document of a multi-document stream (Tekton files), with the same checks and
+    positions as :func:`load_yaml_bytes`; an empty document has ``data`` None."""
+    raw = _readable(data, file)
+    with _yaml_errors(raw, file):
+        nodes: list[Node | None] = list(_yaml().compose_all(raw))
+    docs: list[YamlDocument] = []
+    for node in nodes:
+        doc = YamlDocument(file=file, data=None)
+        if node is not None:
+            doc.data = _Builder(doc, merge_keys).build(node, (), 0)
+        docs.append(doc)
+    return docs
+
+
+def _readable(data: bytes | str, file: str) -> bytes:
+    """The bytes to parse, after refusing binary data and nesting the C parser cannot take."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    if b"\x00" in raw[:8192] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(
+            Diagnostic(Position(file, 1, 1), "binary data, not YAML", "is this the right file?")
+        )
+    _refuse_deep_flow(raw, file)
+    return raw
 
 
 def _refuse_deep_flow(raw: bytes, file: str) -> None:
@@ -188,11 +213,17 @@ class _Resolver(VersionedResolver):
         return cached
 
 
-def _compose(raw: bytes, file: str) -> Node | None:
+def _yaml() -> YAML:
     yaml = YAML(typ="safe", pure=False)
     yaml.Resolver = _Resolver
+    return yaml
+
+
+@contextlib.contextmanager
+def _yaml_errors(raw: bytes, file: str) -> Iterator[None]:
+    """ruamel's errors as one positioned InputError each."""
     try:
-        node: Node | None = yaml.compose(raw)
+        yield
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
@@ -210,7 +241,6 @@ def _compose(raw: bytes, file: str) -> Node | None:
         raise InputError(
             Diagnostic(Position(file, 1, 1), "nesting too deep to read", "check the file")
         ) from None
-    return node
 
 
 def _reader_position(raw: bytes, exc: Exception) -> tuple[int, int]:

@@ -26,11 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.nodes import Node
-from ruamel.yaml.resolver import VersionedResolver
-
 from ghtotekton.errors import Diagnostic, InputError, Position
 from ghtotekton.tekton import model as m
 from ghtotekton.tekton import triggers_model as tm
@@ -73,14 +68,7 @@ from ghtotekton.tekton.validate_refs import (
     workspace_problems,
     workspaces_used,
 )
-from ghtotekton.yamlsource import (
-    PathKey,
-    YamlDocument,
-    _Builder,
-    _reader_position,
-    _refuse_deep_flow,
-    read_limited,
-)
+from ghtotekton.yamlsource import PathKey, YamlDocument, load_yaml_documents, read_limited
 
 # --- rules ------------------------------------------------------------------------------------
 
@@ -233,53 +221,12 @@ def collect_files(paths: Sequence[Path]) -> tuple[list[tuple[Path, str]], list[D
 def load_documents(path: Path, display: str) -> tuple[SourceFile, list[YamlDocument]]:
     """Every document of a multi-document YAML file, with positions; bad YAML is an InputError."""
     raw = read_limited(path, display)
-    if b"\x00" in raw[:8192] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError(Diagnostic(Position(display, 1, 1), "binary data, not YAML"))
-    _refuse_deep_flow(raw, display)
+    docs = load_yaml_documents(raw, display)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = raw.decode("utf-8", errors="replace")
-    nodes = _compose_all(raw, display)
-    docs: list[YamlDocument] = []
-    for node in nodes:
-        doc = YamlDocument(file=display, data=None)
-        if node is not None:
-            doc.data = _Builder(doc, False).build(node, (), 0)
-        docs.append(doc)
     return SourceFile(display, Locator(text.splitlines())), docs
-
-
-class _Resolver(VersionedResolver):
-    """ruamel's resolver looks the YAML version up (through a failing attribute access) for every
-    scalar; with the C parser the answer is always the default 1.2, so it is fixed here. Halves
-    the time a large file takes to read; the tags it gives are the same."""
-
-    processing_version = (1, 2)
-
-
-def _compose_all(raw: bytes, file: str) -> list[Node | None]:
-    yaml = YAML(typ="safe", pure=False)
-    yaml.Resolver = _Resolver
-    try:
-        return list(yaml.compose_all(raw))
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        what = " ".join(str(p) for p in (exc.context, exc.problem) if p)
-        raise InputError(
-            Diagnostic(Position(file, line, col), f"invalid YAML: {what}", "fix the YAML syntax")
-        ) from None
-    except YAMLError as exc:
-        line, col = _reader_position(raw, exc)
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InputError(
-            Diagnostic(Position(file, line, col), f"not readable as YAML: {message}")
-        ) from None
-    except RecursionError:
-        raise InputError(
-            Diagnostic(Position(file, 1, 1), "nesting too deep to read", "check the file")
-        ) from None
 
 
 # --- entry point ------------------------------------------------------------------------------
@@ -313,15 +260,12 @@ def validate_paths(paths: Sequence[Path]) -> Report:
 
 def validate_text(text: str, file: str = "<input>") -> list[Diagnostic]:
     """Validate YAML text (tests, and callers that build resources in memory)."""
-    nodes = _compose_all(text.encode("utf-8"), file)
     source = SourceFile(file, Locator(text.splitlines()))
-    documents = []
-    for number, node in enumerate(nodes):
-        if node is None:
-            continue
-        doc = YamlDocument(file=file, data=None)
-        doc.data = _Builder(doc, False).build(node, (), 0)
-        documents.append(Document(source, doc, number))
+    documents = [
+        Document(source, doc, number)
+        for number, doc in enumerate(load_yaml_documents(text, file))
+        if doc.data is not None
+    ]
     validator = Validator(documents)
     validator.run()
     return sorted(validator.found, key=order_key)
