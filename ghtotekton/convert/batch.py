@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ghtotekton.convert.rules import RuleSet
 from ghtotekton.convert.workflow import WorkflowConversion, convert_workflow
+from ghtotekton.github.loader import LoadedWorkflow
 from ghtotekton.github.repository import Repository, repositories
 
 
@@ -21,12 +22,17 @@ class Batch:
     failed: dict[str, list[str]] = field(default_factory=dict)
     """File -> its one-line positioned errors, for files that did not load."""
     repositories: list[Repository] = field(default_factory=list)
+    loaded: list[LoadedWorkflow] = field(default_factory=list)
+    """The source of each conversion, in the same order (triggers and PaC read its ``on:``)."""
 
 
 def convert_repositories(
     paths: Sequence[Path],
     rules: RuleSet,
     progress: Callable[[Repository], None] | None = None,
+    *,
+    split_gpu: bool = True,
+    shadow_compare: bool = False,
 ) -> Batch:
     """Load and convert every workflow under ``paths``; ``progress`` hears of each repository."""
     batch = Batch()
@@ -38,7 +44,10 @@ def convert_repositories(
         for display in repo.files:
             loaded = repo.workflows.get(display)
             if loaded is not None:
-                batch.conversions.append(convert_workflow(loaded, rules, repo, taken))
+                batch.conversions.append(
+                    convert_workflow(loaded, rules, repo, taken, split_gpu, shadow_compare)
+                )
+                batch.loaded.append(loaded)
         if progress is not None:
             progress(repo)
     return batch

@@ -8,14 +8,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ghtotekton.convert.batch import convert_repositories
 from ghtotekton.convert.pac import render_pac  # Pipelines-as-Code (issue 5)
 from ghtotekton.convert.report import build_report, migration_map, render_markdown
 from ghtotekton.convert.rules import RuleSet
 from ghtotekton.convert.run_spec import run_workspaces, task_run_specs
 from ghtotekton.convert.triggers import TriggerFile, pipeline_timeout, render_triggers
-from ghtotekton.convert.workflow import WorkflowConversion, convert_workflow
-from ghtotekton.github.loader import LoadedWorkflow
-from ghtotekton.github.repository import repositories
+from ghtotekton.convert.workflow import WorkflowConversion
 from ghtotekton.tekton.emit import dump_documents, header_for
 
 
@@ -63,23 +62,14 @@ class Result:
 
 
 def convert_paths(paths: Sequence[Path], options: Options) -> Result:
-    rules = RuleSet.load(options.mappings)
-    conversions: list[WorkflowConversion] = []
-    failed: dict[str, list[str]] = {}
-    taken: set[str] = set()
-    triggered: list[tuple[WorkflowConversion, LoadedWorkflow]] = []  # triggers (issue 5)
-    for repo in repositories(paths):
-        for display, errors in repo.errors.items():
-            failed[display] = [d.format() for d in errors]
-        for display in repo.files:
-            loaded = repo.workflows.get(display)
-            if loaded is not None:
-                conversions.append(
-                    convert_workflow(
-                        loaded, rules, repo, taken, options.split_gpu, options.shadow_compare
-                    )
-                )
-                triggered.append((conversions[-1], loaded))
+    batch = convert_repositories(
+        paths,
+        RuleSet.load(options.mappings),
+        split_gpu=options.split_gpu,
+        shadow_compare=options.shadow_compare,
+    )
+    conversions, failed = batch.conversions, batch.failed
+    triggered = list(zip(conversions, batch.loaded, strict=True))
     trigger_files = render_triggers(triggered, options) if options.target == "triggers" else []
     # --- Pipelines-as-Code target (issue 5, item 4): .tekton/<workflow>.yaml, planned before the
     # report so its findings are in it, written beside render_files' output and kept out of the

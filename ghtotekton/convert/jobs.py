@@ -625,22 +625,17 @@ def _status_calls(text: str) -> set[str]:
 
 def _needs_status_tracking(job: m.Job) -> bool:
     """Some step runs on ``always()``, ``failure()`` or ``cancelled()``."""
-    for step in job.steps or []:
-        if isinstance(step.if_, str):
-            try:
-                node = ex.parse_if(step.if_)
-            except ex.ExpressionError:
-                continue
-            if cx.status_calls(node) - {"success"}:
-                return True
-    return False
+    return any(
+        isinstance(step.if_, str) and _status_calls(step.if_) - {"success"}
+        for step in job.steps or []
+    )
 
 
 def _demotion(
     job: m.Job, findings: list[Finding], where: Position, pipeline_task: dict[str, Any]
 ) -> None:
     """A job that asks to run after failures but that other jobs need (see ``demoted``)."""
-    calls = cx.status_calls(ex.parse_if(str(job.if_)))
+    calls = _status_calls(str(job.if_))
     if "always" in calls:
         findings.append(
             Finding(
@@ -673,13 +668,9 @@ def finally_demotions(wf: m.Workflow) -> set[str]:
 
 
 def _is_finally(job: m.Job) -> bool:
-    if job.if_ is None or not isinstance(job.if_, str):
+    if not isinstance(job.if_, str):
         return False
-    try:
-        node = ex.parse_if(job.if_)
-    except ex.ExpressionError:
-        return False
-    return bool(cx.status_calls(node) & {"always", "failure", "cancelled"})
+    return bool(_status_calls(job.if_) & {"always", "failure", "cancelled"})
 
 
 def _job_when(
