@@ -282,17 +282,23 @@ class RuleSet:
             if re.search(r.rule.match.run or "", script, re.MULTILINE) is not None
         ]
 
+    @cached_property
+    def _class_patterns(self) -> dict[str, list[re.Pattern[str]]]:
+        """The ``classify`` rules' commands per resource class, compiled once."""
+        out: dict[str, list[re.Pattern[str]]] = {"gpu": [], "cpu": []}
+        for r in self._of("run"):
+            if r.rule.emit.classify and r.rule.resource_class in out:
+                out[r.rule.resource_class].append(re.compile(r.rule.match.run or "", re.MULTILINE))
+        return out
+
     def resource_class(self, script: str) -> str | None:
         """``gpu`` when a GPU command is anywhere in the script; ``cpu`` when every command
         line is a CPU command; None (unknown: a GPU job keeps the GPU) otherwise."""
-        classify = [r for r in self._of("run") if r.rule.emit.classify]
-        pattern = {id(r): re.compile(r.rule.match.run or "", re.MULTILINE) for r in classify}
-        gpu = [r for r in classify if r.rule.resource_class == "gpu"]
-        cpu = [r for r in classify if r.rule.resource_class == "cpu"]
-        if any(pattern[id(r)].search(script) for r in gpu):
+        patterns = self._class_patterns
+        if any(p.search(script) for p in patterns["gpu"]):
             return "gpu"
         lines = [ln for ln in script.splitlines() if ln.strip() and not _scaffolding(ln)]
-        if lines and all(any(pattern[id(r)].search(ln) for r in cpu) for ln in lines):
+        if lines and all(any(p.search(ln) for p in patterns["cpu"]) for ln in lines):
             return "cpu"
         return None
 
