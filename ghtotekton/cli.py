@@ -233,7 +233,9 @@ def convert(
         typer.Option(
             "--shadow-compare",
             help="The run-bundle task also waits for GitHub's run of the same commit, compares "
-            "the two and records the verdict in a rollout ledger bound to its `ledger` workspace.",
+            "the two and records the verdict in a rollout ledger bound to its `ledger` workspace. "
+            "Also writes github-actions/: the workflows with steps that upload each job's "
+            "executed notebooks, so the comparison sees them on both sides.",
         ),
     ] = False,
 ) -> None:

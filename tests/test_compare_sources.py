@@ -235,14 +235,22 @@ class GitHubFake:
 
 @pytest.fixture
 def github_fake(serve: Callable[[], FakeServer], monkeypatch: pytest.MonkeyPatch) -> GitHubFake:
-    api, storage = serve(), serve()
-    base = f"/repos/{OWNER}/{REPO}/actions/runs/{RUN}"
-    api.json(base, _gh_run())
-    _paginate(api, f"{base}/jobs", "jobs", _gh_jobs())
     artifacts = {
         "junit": {"report.xml": b"<testsuite tests='1'/>", "sub/more.xml": b"<testsuite/>"},
         "coverage": {"coverage.json": b'{"totals": {"percent_covered": 91.5}}'},
     }
+    return _github_fake(serve, monkeypatch, artifacts)
+
+
+def _github_fake(
+    serve: Callable[[], FakeServer],
+    monkeypatch: pytest.MonkeyPatch,
+    artifacts: dict[str, dict[str, bytes]],
+) -> GitHubFake:
+    api, storage = serve(), serve()
+    base = f"/repos/{OWNER}/{REPO}/actions/runs/{RUN}"
+    api.json(base, _gh_run())
+    _paginate(api, f"{base}/jobs", "jobs", _gh_jobs())
     listing = []
     for i, (name, files) in enumerate([*artifacts.items(), ("old-logs", {})]):
         art_id = 11 + i
@@ -313,6 +321,29 @@ def test_github_run_becomes_a_bundle(github_fake: GitHubFake, tmp_path: Path) ->
         assert any("old-logs" in w and "expired" in w for w in bundle.warnings)
         assert bundle.source == _source()
         assert (bundle.root / "run.json").is_file()
+
+
+def test_github_bundle_parts_merge_beside_the_tekton_copies(
+    serve: Callable[[], FakeServer], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # what the bundle steps of `convert --shadow-compare` upload: one artifact per job
+    artifacts = {
+        "reports": {"junit.xml": b"<testsuite/>"},
+        "ghtotekton-notebooks-1": {"notebooks/b.ipynb": b"B1", "notebooks/shared.ipynb": b"late"},
+        "ghtotekton-notebooks-0": {"notebooks/a.ipynb": b"A", "notebooks/shared.ipynb": b"early"},
+    }
+    _github_fake(serve, monkeypatch, artifacts)
+    with open_bundle(_source(), workdir=tmp_path, limits=LIMITS) as bundle:
+        got = {rel: p.read_bytes() for rel, p in bundle.artifacts().items()}
+        assert got == {
+            "reports/junit.xml": b"<testsuite/>",
+            "ghtotekton/notebooks/a.ipynb": b"A",
+            "ghtotekton/notebooks/b.ipynb": b"B1",
+            "ghtotekton/notebooks/shared.ipynb": b"early",  # name order: -0 before -1
+        }
+        [warning] = [w for w in bundle.warnings if "shared.ipynb" in w]
+        assert "ghtotekton-notebooks-1" in warning
+        assert not any(p.name.startswith(".part-") for p in bundle.root.iterdir())
 
 
 def test_github_pagination_is_followed(github_fake: GitHubFake, tmp_path: Path) -> None:

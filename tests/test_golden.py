@@ -1,13 +1,15 @@
 """Golden files: each folder under tests/golden/ holds a small workflow and the reviewed output.
 
-A case is `tests/golden/<name>/.github/workflows/*.yml` (plus any local actions), and the expected
-output under `tests/golden/<name>/expected/` (Tasks, Pipelines, report). When a change to the
+A case is `tests/golden/<name>/.github/workflows/*.yml` (plus any local actions and an optional
+`options.json` of convert options), and the expected output under `tests/golden/<name>/expected/`
+(Tasks, Pipelines, report, and the patched workflows of `--shadow-compare`). When a change to the
 converter is meant to change output, regenerate with `GHTOTEKTON_UPDATE_GOLDEN=1 pytest
 tests/test_golden.py`, read the diff, and commit it with the change that caused it.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -21,7 +23,14 @@ from tests.conftest import FIXTURES, SHARED
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = sorted(p.name for p in GOLDEN.iterdir() if (p / ".github").is_dir())
-COMPARED = ("tasks/", "pipelines/", "examples/", "kustomization.yaml", "migration-report.md")
+COMPARED = (
+    "tasks/",
+    "pipelines/",
+    "examples/",
+    "kustomization.yaml",
+    "migration-report.md",
+    "github-actions/",
+)
 CORPUS_CASES = {
     # Whole real workflows from ../shared/corpus: (repository folder, workflow file).
     "sglang-execute-notebook": ("sgl-project__sglang", "execute-notebook.yml"),
@@ -53,7 +62,10 @@ def _convert_in(folder: Path, target: Path, options: Options | None = None) -> d
 
 
 def _generated(case: str) -> dict[str, str]:
-    return _convert_in(GOLDEN / case, Path("."))
+    """A case converts with default options, or with those of its ``options.json``."""
+    chosen = GOLDEN / case / "options.json"
+    options = Options(**json.loads(chosen.read_text())) if chosen.is_file() else None
+    return _convert_in(GOLDEN / case, Path("."), options)
 
 
 def _check(files: dict[str, str], expected_dir: Path) -> None:

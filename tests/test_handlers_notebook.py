@@ -459,6 +459,12 @@ def test_property_a_notebook_equals_itself(spec: list[tuple[str, list[tuple[str,
     assert compare_in_tempdir(nb, copy.deepcopy(nb)) == []
 
 
+def test_minus_one_changed_by_two_thousandths_is_found() -> None:
+    # the case hypothesis found when the property test shifted -1.0 back onto itself
+    diffs = compare_in_tempdir(build([("_", [("_", -1.0)])]), build([("_", [("_", -0.998)])]))
+    assert [d.kind for d in diffs] == ["value-beyond-tolerance"]
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(NOTEBOOKS, st.data())
 def test_property_one_changed_number_is_found(
@@ -467,8 +473,9 @@ def test_property_one_changed_number_is_found(
     cell = data.draw(st.integers(0, len(spec) - 1))
     line = data.draw(st.integers(0, len(spec[cell][1]) - 1))
     word, value = spec[cell][1][line]
-    # 1e-3 relative plus 1e-3 absolute is far beyond the default 1e-6 / 1e-9 tolerance
-    changed_value = value * (1 + 1e-3) + 1e-3
+    # 1e-3 relative plus 1e-3 absolute is far beyond the default 1e-6 / 1e-9 tolerance; both
+    # shifts go the same way so they cannot cancel (value * 1.001 + 0.001 is -1.0 again for -1.0)
+    changed_value = value + abs(value) * 1e-3 + 1e-3
     changed = copy.deepcopy(spec)
     changed[cell][1][line] = (word, changed_value)
     a, b = build(spec), build(changed)

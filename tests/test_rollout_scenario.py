@@ -374,3 +374,40 @@ def test_bad_plan_is_exit_2_with_a_position(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.stderr.startswith(f"{plan}:3:11: error: ")
     assert "max_divergence_rate" in result.stderr and "Traceback" not in result.stderr
+
+
+NOTEBOOK_WORKFLOW = """\
+name: Notebooks
+on: [push, pull_request]
+jobs:
+  run:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v5
+      - run: papermill demo.ipynb out/demo.ipynb   # the executed notebook
+"""
+
+
+def test_promote_applies_the_github_side_of_the_shadow_comparison(
+    rollout: Rollout, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A repository converted with --shadow-compare: each phase's files keep the workflows'
+    bundle steps (applied in place, not copied into tekton/), also at 100%."""
+    r = rollout
+    r.workflow.write_text(NOTEBOOK_WORKFLOW)
+    tekton = r.root / "tekton"
+    tekton.mkdir()
+    (tekton / "migration-map.json").write_text(json.dumps({"options": {"shadow_compare": True}}))
+    assert r.promote(0, force=True, reason="go") == 0
+    text = r.workflow.read_text()
+    assert text.startswith(NOTEBOOK_WORKFLOW.rstrip("\n"))  # only lines added after the steps
+    assert '"out/demo.ipynb"' in text and "ghtotekton-bundle-upload" in text
+    assert not (tekton / "github-actions").exists()
+    assert "jobs upload their run bundle" in capsys.readouterr().out
+    assert r.promote(1, force=True, reason="go") == 0
+    assert r.workflow.read_text() == text  # unchanged: nothing to report
+    assert "jobs upload their run bundle" not in capsys.readouterr().out
+    assert r.promote(2, force=True, reason="go") == 0  # 100%: the backup keeps its steps
+    final = r.workflow.read_text()
+    assert "ghtotekton-bundle-upload" in final and "workflow_dispatch" in final
+    assert load_workflow_text(final, "ci.yml").events() == ["workflow_dispatch"]

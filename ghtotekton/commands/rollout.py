@@ -298,6 +298,8 @@ def _report_files(written: Written) -> None:
         sys.stdout.write(f"  {path}: manual trigger only (Tekton runs its events)\n")
     for path in written.restored:
         sys.stdout.write(f"  {path}: triggers restored\n")
+    for path in written.bundled:
+        sys.stdout.write(f"  {path}: jobs upload their run bundle for the shadow comparison\n")
     for line in written.notes:
         sys.stderr.write(f"note: {line}\n")
     sys.stdout.write("open a pull request with these files; nothing was applied to a cluster\n")
@@ -312,6 +314,8 @@ class Written:
     tekton_files: int = 0
     handed_over: list[str] = field(default_factory=list)
     restored: list[str] = field(default_factory=list)
+    bundled: list[str] = field(default_factory=list)
+    """Workflows whose jobs now upload their run bundle (``convert --shadow-compare``)."""
     notes: list[str] = field(default_factory=list)
 
 
@@ -373,6 +377,7 @@ def write_phase_files(
     nothing starts), and handed over last, only when Tekton takes every commit.
     """
     from ghtotekton.convert.engine import convert_paths
+    from ghtotekton.convert.github_bundle import OUTPUT_FOLDER
     from ghtotekton.tekton.emit import write_tree
 
     root = plan.root.resolve()
@@ -395,8 +400,20 @@ def write_phase_files(
         result = convert_paths([Path(os.path.relpath(wf_dir, root))], options)
     for display, errors in sorted(result.failed.items()):
         written.notes.append(f"{display} did not convert and stays on GitHub: {errors[0]}")
+    # With --shadow-compare the workflows themselves upload their run bundle: applied to the
+    # repository's files here (they are the pull request), not copied into the Tekton folder.
+    github_side = {
+        k: result.files.pop(k) for k in list(result.files) if k.startswith(OUTPUT_FOLDER)
+    }
     write_tree(tk_dir, result.files)
     written.tekton_files = len(result.files)
+    for conv in result.conversions:
+        path = root / conv.display
+        if conv.github_file and path.is_file():
+            wanted = github_side[conv.github_file]
+            if _read_text(path) != wanted:
+                _write_text(path, wanted)
+                written.bundled.append(_shown(path, root))
     if share >= 100:
         for conv in result.conversions:
             if conv.pipeline is None:

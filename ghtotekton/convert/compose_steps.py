@@ -82,6 +82,8 @@ class ComposeOutcome:
     findings: list[Finding]
     dropped_only: bool = True
     """Every call was one with nothing to do in Tekton (``down``, ``pull``, ``logs`` ...)."""
+    binds: list[dict[str, str]] = field(default_factory=list)
+    """Per step: container folder -> its place in the source workspace (checkout bind mounts)."""
 
 
 def convert_compose_run(
@@ -453,6 +455,7 @@ def _run_or_exec(
     body = "\n".join([*links, f"exec {line}"]) if links else f"exec {line}"
     step["script"] = f"#!/bin/sh\nset -e\n{body}\n"
     out.steps.append(step)
+    out.binds.append(binds)
     out.reasons.append(f"`{sub} {svc}` runs as a step in the service's image")
 
 

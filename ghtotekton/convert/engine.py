@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ghtotekton.convert.batch import convert_repositories
+from ghtotekton.convert.github_bundle import github_side
 from ghtotekton.convert.pac import render_pac  # Pipelines-as-Code (issue 5)
 from ghtotekton.convert.report import build_report, migration_map, render_markdown
 from ghtotekton.convert.rules import RuleSet
@@ -76,9 +77,13 @@ def convert_paths(paths: Sequence[Path], options: Options) -> Result:
     # kustomization (PaC reads the folder from the repository root; kubectl must not apply it).
     pac_files = render_pac(triggered, options) if options.target == "pac" else {}
     # --- end Pipelines-as-Code ---
+    # The GitHub side of the shadow comparison (issue 8, item 5): workflows whose jobs upload
+    # their run bundle, written under github-actions/ for a pull request.
+    github_files = github_side(triggered) if options.shadow_compare else {}
     report = build_report(conversions, failed)
     files = render_files(conversions, report, options, trigger_files)
     files.update(pac_files)  # Pipelines-as-Code (issue 5, item 4)
+    files.update(github_files)
     return Result(conversions, failed, report, files)
 
 

@@ -15,6 +15,7 @@ from ghtotekton.convert.compose_steps import ComposeSession
 from ghtotekton.convert.findings import Finding, JobOutcome
 from ghtotekton.convert.gpu import apply_gpus
 from ghtotekton.convert.naming import dns_label, env_name, param_name, unique
+from ghtotekton.convert.notebooks import NotebookCopy
 from ghtotekton.convert.rules import RuleSet
 from ghtotekton.convert.steps import (
     GHT_DIR,
@@ -94,6 +95,8 @@ class JobConversion:
     secrets: set[str] = field(default_factory=set)
     runner: dict[str, Any] = field(default_factory=dict)
     """Scheduling for the PipelineRun's taskRunSpecs (nodeSelector, tolerations, gpu)."""
+    notebooks: list[NotebookCopy] = field(default_factory=list)
+    """Executed notebooks the job writes (the GitHub side of ``convert --shadow-compare``)."""
 
 
 def convert_job(
@@ -417,8 +420,9 @@ def convert_job(
             Finding("partial", "`continue-on-error` from an expression is not translated", where)
         )
     return JobConversion(
-        outcome, task, pipeline_task, is_finally, pipeline_params, workspaces, secrets, runner
-    )
+        outcome, task, pipeline_task, is_finally, pipeline_params, workspaces, secrets, runner,
+        ctx.notebooks,
+    )  # fmt: skip
 
 
 def _static_env(wf: m.Workflow, job: m.Job) -> dict[str, str]:

@@ -8,8 +8,12 @@ as results, for later tasks and for people reading the TaskRun.
 
 from __future__ import annotations
 
+import posixpath
 import re
 import shlex
+from dataclasses import dataclass
+
+from ghtotekton.errors import Position
 
 COPIES = "ghtotekton/notebooks"
 """Where executed notebooks are copied in the artifacts workspace: a folder of the Tekton side
@@ -21,6 +25,7 @@ _VALUE_OPTIONS = {"-p", "--parameters", "-r", "--parameters_raw", "-y", "--param
                   "-l", "--language", "--cwd", "--engine", "--execution-timeout",
                   "--start-timeout", "--log-level", "--inject-paths"}  # fmt: skip
 _TWO_VALUE_OPTIONS = {"-p", "--parameters", "-r", "--parameters_raw"}
+_NOT_A_COMMAND = {"echo", "printf", "print", "#"}
 
 
 def papermill_output(command: str) -> str | None:
@@ -28,6 +33,9 @@ def papermill_output(command: str) -> str | None:
     match = _PAPERMILL.search(command.strip())
     if match is None:
         return None
+    before = command.strip()[: match.start("args")].split()
+    if len(before) >= 2 and before[-2] in _NOT_A_COMMAND:
+        return None  # ``echo papermill is done`` prints the word, it runs nothing
     try:
         lexer = shlex.shlex(match.group("args"), posix=False, punctuation_chars=False)
         lexer.whitespace_split = True
@@ -99,3 +107,96 @@ def notebook_results(suffix: str) -> list[dict[str, str]]:
             "description": "How long papermill ran, in seconds.",
         },
     ]
+
+
+# --- where each side finds the executed notebook (the GitHub side of ``--shadow-compare``) ---
+
+
+@dataclass(frozen=True, slots=True)
+class NotebookCopy:
+    """An executed notebook of a job, as the GitHub job can collect it for its run bundle.
+
+    ``path`` is relative to the GitHub workspace (or absolute), in the workflow's own text, so
+    ``${{ }}`` expressions still work there; None when the notebook only ever exists inside a
+    container (no bind mount of the checkout holds it), which ``why`` explains.
+    """
+
+    written: str
+    path: str | None
+    step: str
+    where: Position
+    why: str = ""
+
+
+_EXPRESSION = re.compile(r"\$\{\{.*?\}\}", re.S)
+
+
+def outputs_in(script: str) -> list[str]:
+    """Every papermill output notebook of a script, in order, as written (``${{ }}`` kept whole:
+    an expression's spaces do not split a word, GitHub fills it in before the shell runs)."""
+    expressions: list[str] = []
+
+    def hold(match: re.Match[str]) -> str:
+        expressions.append(match.group(0))
+        return f"GHTEXPR{len(expressions) - 1}X"
+
+    held = _EXPRESSION.sub(hold, script)
+    found = []
+    for line in held.splitlines():
+        out = papermill_output(line)
+        if out is not None:
+            found.append(re.sub(r"GHTEXPR(\d+)X", lambda m: expressions[int(m.group(1))], out))
+    return found
+
+
+def host_path(written: str, workdir: str | None) -> str:
+    """A notebook written by a step on the runner itself, relative to the workspace."""
+    out = _unquoted(written)
+    if out.startswith("/") or not workdir:
+        return out
+    return posixpath.normpath(posixpath.join(workdir, out))
+
+
+def container_path(written: str, step_dir: str, binds: dict[str, str], source: str) -> str | None:
+    """A notebook written inside a compose container: its place in the checkout, if mounted.
+
+    ``step_dir`` is the Tekton step's workingDir and ``binds`` maps container folders to their
+    place under ``source`` (the source workspace), as the compose conversion worked them out.
+    """
+    out = _unquoted(written)
+    if out.startswith("/"):
+        for target in sorted(binds, key=len, reverse=True):
+            if out == target or out.startswith(target.rstrip("/") + "/"):
+                rest = out[len(target) :].lstrip("/")
+                step_dir = binds[target]
+                out = rest
+                break
+        else:
+            return None
+    if step_dir != source and not step_dir.startswith(source + "/"):
+        return None
+    rel = step_dir[len(source) :].lstrip("/")
+    joined = posixpath.normpath(posixpath.join(rel, out)) if out else rel
+    return None if joined.startswith("../") or joined in ("", ".", "..") else joined
+
+
+def _unquoted(word: str) -> str:
+    if len(word) >= 2 and word[0] == word[-1] and word[0] in "'\"":
+        return word[1:-1]
+    return word
+
+
+def copy_trap(outputs: list[str]) -> str | None:
+    """A shell EXIT trap that copies the notebooks a host script wrote into the artifacts
+    workspace, whether or not the script failed (papermill saves a failed run too)."""
+    quoted = [_quoted(o) for o in outputs]
+    if not quoted or any("'" in q for q in quoted):
+        return None
+    folder = f'"$(workspaces.artifacts.path)/{COPIES}"'
+    body = (
+        f"ght_rc=$?; for ght_nb in {' '.join(quoted)}; do "
+        'case "$ght_nb" in /*) ;; *) ght_nb="$ght_nb_cwd/$ght_nb" ;; esac; '
+        f'if [ -f "$ght_nb" ]; then mkdir -p {folder} && cp "$ght_nb" {folder}/; fi; '
+        'done; exit "$ght_rc"'
+    )
+    return f"ght_nb_cwd=$(pwd)\ntrap '{body}' EXIT"

@@ -15,10 +15,19 @@ from typing import Any
 
 from ghtotekton.compose import ComposeCall, parse_compose_calls
 from ghtotekton.convert import expressions as cx
-from ghtotekton.convert.compose_steps import ComposeSession, convert_compose_run
+from ghtotekton.convert.compose_steps import SOURCE, ComposeSession, convert_compose_run
 from ghtotekton.convert.findings import Finding, Status, StepOutcome, worst
+from ghtotekton.convert.github_bundle import STEP_IDS as BUNDLE_STEP_IDS
 from ghtotekton.convert.naming import dns_label, unique
-from ghtotekton.convert.notebooks import notebook_results, with_notebook_results
+from ghtotekton.convert.notebooks import (
+    NotebookCopy,
+    container_path,
+    copy_trap,
+    host_path,
+    notebook_results,
+    outputs_in,
+    with_notebook_results,
+)
 from ghtotekton.convert.rules import (
     LoadedRule,
     RuleSet,
@@ -67,6 +76,8 @@ class StepContext:
     """Task results steps write besides job outputs (papermill's output notebook and timing)."""
     compose: ComposeSession | None = None
     """``docker compose`` state of the job: started services, sidecars, volumes, GPUs."""
+    notebooks: list[NotebookCopy] = field(default_factory=list)
+    """Executed notebooks the job writes, for the GitHub side of the shadow comparison."""
 
 
 @dataclass(slots=True)
@@ -107,6 +118,11 @@ def failed_check(ctx: StepContext) -> str:
 def _convert_step(step: m.Step, index: int, ctx: StepContext) -> list[Converted]:
     where = step.pos or Position("?")
     label = step.label(index)
+    if step.id in BUNDLE_STEP_IDS:
+        reason = "the GitHub side of the shadow comparison; the Tekton run publishes its own bundle"
+        return [
+            Converted([], StepOutcome(index, label, where, "dropped", "shadow-compare", reason))
+        ]
     if step.run is not None:
         return [_run_step(step, index, label, where, ctx)]
     assert step.uses is not None
@@ -174,6 +190,10 @@ def _run_step(step: m.Step, index: int, label: str, where: Position, ctx: StepCo
             calls = parse_compose_calls(translated.text)
             if calls:
                 return _compose_run(step, index, label, where, ctx, calls, translated, guard)
+        if "papermill" in translated.text:
+            trap = _host_notebooks(step, label, where, translated.text, ctx)
+            if trap:
+                lines.append(trap)
     elif step.if_ is not None and not _always_true(step.if_):
         status = "partial"
         reasons.append("`if:` on a non-shell step is not evaluated; review")
@@ -214,6 +234,29 @@ def _run_step(step: m.Step, index: int, label: str, where: Position, ctx: StepCo
     return Converted([out], outcome)
 
 
+def _host_notebooks(
+    step: m.Step, label: str, where: Position, script: str, ctx: StepContext
+) -> str | None:
+    """Notebooks a script papermills on the runner: a trap copies them into the artifacts
+    workspace (as the compose form does), and the GitHub side learns where they are."""
+    tekton_form = outputs_in(script)
+    if not tekton_form:
+        return None
+    github_form = outputs_in(step.run or "")
+    if len(github_form) != len(tekton_form):
+        github_form = tekton_form
+    workdir = step.working_directory or ctx.default_workdir
+    for written in github_form:
+        path = host_path(written, workdir)
+        ok = "$(" not in path and not path.startswith("../")
+        why = "" if ok else "its path is not in the workflow's text (a shell value?)"
+        ctx.notebooks.append(NotebookCopy(written, path if ok else None, label, where, why))
+    trap = copy_trap(tekton_form)
+    if trap is not None:
+        ctx.workspaces.add("artifacts")
+    return trap
+
+
 def _compose_run(
     step: m.Step,
     index: int,
@@ -244,6 +287,7 @@ def _compose_run(
         return _stub(step, index, label, where, ctx, "manual", "compose", reason)
     ctx.findings.extend(result.findings)
     host_env = _step_env(step, ctx, name)
+    github_form = iter(outputs_in(step.run or ""))
     steps: list[dict[str, Any]] = []
     for i, out in enumerate(result.steps):
         if i:
@@ -256,13 +300,27 @@ def _compose_run(
             out["script"] = f"#!/usr/bin/env bash\nset -e\n{prelude}\n{body}"
         _apply_step_flags(step, out, ctx)
         suffix = f"-{len(ctx.results) // 2 + 1}" if ctx.results else ""
-        recorded = with_notebook_results(
-            out["script"], out["script"].rstrip().split("\n")[-1], suffix
-        )
+        last_line = out["script"].rstrip().split("\n")[-1]
+        recorded = with_notebook_results(out["script"], last_line, suffix)
         if recorded is not None:
             out["script"] = recorded
             ctx.results.extend(notebook_results(suffix))
             ctx.workspaces.add("artifacts")
+            tekton_form = outputs_in(last_line)
+            written = next(github_form, None) or (tekton_form[0] if tekton_form else "")
+            found = container_path(written, out.get("workingDir", ""), result.binds[i], SOURCE)
+            ctx.notebooks.append(
+                NotebookCopy(
+                    written,
+                    found if found is None or "$(" not in found else None,
+                    label,
+                    where,
+                    ""
+                    if found is not None and "$(" not in found
+                    else "it stays inside the service's container (no bind mount of the "
+                    "checkout holds it)",
+                )
+            )
         steps.append(out)
     status: Status = "dropped" if result.dropped_only else result.status
     reasons = "; ".join(result.reasons)
@@ -627,6 +685,7 @@ def _local_action(
             converted.outcome.index = index
             results.append(converted)
     ctx.image_from_rule = sub.image_from_rule
+    ctx.notebooks.extend(sub.notebooks)
     outer.problems.extend(inner_scope.problems)
     for env_var, source in inner_scope.used.items():
         outer.used.setdefault(env_var, source)

@@ -17,6 +17,7 @@ from ghtotekton.convert.jobs import (
     finally_demotions,
 )
 from ghtotekton.convert.naming import dns_label, unique
+from ghtotekton.convert.notebooks import NotebookCopy
 from ghtotekton.convert.platform import (
     PLATFORM_RULES,
     concurrency_findings,
@@ -49,6 +50,10 @@ class WorkflowConversion:
     runners: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Pipeline task name -> scheduling, for the PipelineRun's taskRunSpecs."""
     workspaces: set[str] = field(default_factory=set)
+    notebooks: dict[str, list[NotebookCopy]] = field(default_factory=dict)
+    """Job id -> the executed notebooks it writes (the GitHub side of ``--shadow-compare``)."""
+    github_file: str = ""
+    """Output path of this workflow with its run bundle steps (``--shadow-compare``), if any."""
 
     @property
     def status(self) -> Status:
@@ -117,6 +122,8 @@ def convert_workflow(
         conv.outcome.findings += permissions_findings(job.permissions, job_where, f"job `{job_id}`")
         conv.outcome.findings += environment_findings(job.environment, job_where, job_id)
         result.jobs.append(conv.outcome)
+        if conv.notebooks:
+            result.notebooks[job_id] = list(conv.notebooks)
         tail = always_tail(job) if split_gpu else 0
         split = None
         if tail and conv.runner.get("gpu") and not_split_reason(conv) is not None:

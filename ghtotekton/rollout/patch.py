@@ -21,17 +21,22 @@ backup run of a calling workflow can still call this one.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode
+from ruamel.yaml.nodes import MappingNode, Node
 
-from ghtotekton.errors import Diagnostic, InputError, Position
 from ghtotekton.yamlsource import load_yaml_bytes
+from ghtotekton.yamlsplice import (
+    compose,
+    entries,
+    fail,
+    is_filler,
+    lines_of,
+    newline_of,
+    with_ending,
+)
 
 HANDED_OVER = frozenset(
     {"push", "pull_request", "schedule", "release", "create", "delete", "merge_group"}
@@ -53,14 +58,6 @@ class PatchResult:
     kept: list[str] = field(default_factory=list)
 
 
-def _fail(display: str, line: int, message: str, hint: str = "") -> InputError:
-    return InputError(Diagnostic(Position(display, line, 1 if line else 0), message, hint))
-
-
-_ODD_BREAKS = ("\x85", "\u2028", "\u2029")
-"""Line breaks to YAML 1.1 readers but not to ours: line numbers would disagree, so refuse."""
-
-
 @dataclass(slots=True)
 class _Doc:
     """The composed top-level mapping: key -> (key node, value node), in file order."""
@@ -76,24 +73,13 @@ class _Doc:
 
 def _parse(text: str, display: str) -> _Doc:
     """Compose with ruamel.yaml's C parser: node marks give each key's line and column."""
-    if any(ch in text for ch in _ODD_BREAKS):
-        raise _fail(display, 1, "unusual line breaks (NEL, LS, PS) in the file", "patch by hand")
-    try:
-        node = YAML(typ="safe", pure=False).compose(text)
-    except YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        raise _fail(display, line, f"invalid YAML: {getattr(exc, 'problem', exc)}") from None
+    node = compose(text, display)
     if not isinstance(node, MappingNode):
-        raise _fail(display, 1, "no `on:` block to patch", "is this a workflow file?")
-    doc = _Doc(_entries(node))
+        raise fail(display, 1, "no `on:` block to patch", "is this a workflow file?")
+    doc = _Doc(entries(node))
     if doc.get("on") is None:
-        raise _fail(display, 1, "no `on:` block to patch", "is this a workflow file?")
+        raise fail(display, 1, "no `on:` block to patch", "is this a workflow file?")
     return doc
-
-
-def _entries(node: MappingNode) -> list[tuple[str, Node, Node]]:
-    return [(str(k.value), k, v) for k, v in node.value if isinstance(k, ScalarNode)]
 
 
 def _data(text: str, display: str) -> dict[str, Any]:
@@ -112,26 +98,6 @@ def _events(value: Any) -> list[str]:
     return []
 
 
-def _lines(text: str) -> list[str]:
-    """Lines with their endings, split only where YAML sees a line break."""
-    return [m.group(0) for m in _LINE.finditer(text) if m.group(0)]
-
-
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\n|\r)|[^\r\n]+$")
-
-
-def _newline(text: str) -> str:
-    return "\r\n" if "\r\n" in text else "\n"
-
-
-def _is_filler(line: str, indent: int) -> bool:
-    """Blank, or a comment no deeper than the key: it belongs to what comes next."""
-    stripped = line.strip()
-    if not stripped:
-        return True
-    return stripped.startswith("#") and (len(line) - len(line.lstrip())) <= indent
-
-
 def _region(doc: _Doc, lines: list[str]) -> tuple[int, int, int]:
     """(first line, end line, key column) of the ``on:`` entry, 0-based, end exclusive."""
     key, _value = doc.get("on") or (None, None)
@@ -139,23 +105,19 @@ def _region(doc: _Doc, lines: list[str]) -> tuple[int, int, int]:
     start, col = key.start_mark.line, key.start_mark.column
     later = [k.start_mark.line for _n, k, _v in doc.entries if k.start_mark.line > start]
     end = min(later) if later else len(lines)
-    while end - 1 > start and _is_filler(lines[end - 1], col):
+    while end - 1 > start and is_filler(lines[end - 1], col):
         end -= 1
     return start, end, col
 
 
 def _sub_block(on: MappingNode, event: str, end: int, lines: list[str], indent: int) -> list[str]:
-    found = [k.start_mark.line for name, k, _v in _entries(on) if name == event]
+    found = [k.start_mark.line for name, k, _v in entries(on) if name == event]
     start = found[0]
-    later = [k.start_mark.line for _n, k, _v in _entries(on) if k.start_mark.line > start]
+    later = [k.start_mark.line for _n, k, _v in entries(on) if k.start_mark.line > start]
     stop = min([*later, end])
-    while stop - 1 > start and _is_filler(lines[stop - 1], indent):
+    while stop - 1 > start and is_filler(lines[stop - 1], indent):
         stop -= 1
     return lines[start:stop]
-
-
-def _ending(line: str, newline: str) -> str:
-    return line if line.endswith(("\n", "\r")) else line + newline
 
 
 def is_handed_over(text: str) -> bool:
@@ -179,8 +141,8 @@ def handover(
     kept = [e for e in events if e not in serving]
     if not handed:
         return PatchResult(text, False, [], kept)
-    nl = _newline(text)
-    lines = _lines(text)
+    nl = newline_of(text)
+    lines = lines_of(text)
     start, end, col = _region(doc, lines)
     on = (doc.get("on") or (None, None))[1]
     block = isinstance(on, MappingNode) and not on.flow_style and len(on.value) > 0
@@ -205,7 +167,7 @@ def handover(
             continue
         config = plain["on"].get(event) if isinstance(plain["on"], dict) else None
         if block and isinstance(on, MappingNode):
-            new.extend(_ending(x, nl) for x in _sub_block(on, event, end, lines, col))
+            new.extend(with_ending(x, nl) for x in _sub_block(on, event, end, lines, col))
         elif config is not None:
             new.append(f"{pad}{event}: {json.dumps(config)}{nl}")
         else:
@@ -223,7 +185,7 @@ def _verify(before: str, after: str, display: str, kept: list[str]) -> None:
     new = _data(after, display)
     old_on, new_on = old.pop("on", None), new.pop("on", None)
     if old != new or sorted(_events(new_on)) != sorted(kept):
-        raise _fail(
+        raise fail(
             display,
             1,
             "cannot patch the triggers of this workflow without changing more than `on:`",
@@ -232,19 +194,19 @@ def _verify(before: str, after: str, display: str, kept: list[str]) -> None:
     if isinstance(old_on, dict) and isinstance(new_on, dict):
         for event in kept:
             if event in old_on and old_on[event] != new_on.get(event):
-                raise _fail(display, 1, f"the `{event}` trigger would change; patch by hand")
+                raise fail(display, 1, f"the `{event}` trigger would change; patch by hand")
 
 
 def restore(text: str, display: str) -> PatchResult:
     """Undo :func:`handover`: the original ``on:`` block, byte for byte."""
     if not is_handed_over(text):
         return PatchResult(text, False)
-    lines = _lines(text)
+    lines = lines_of(text)
     begin = next(i for i, line in enumerate(lines) if line.lstrip().startswith(BEGIN))
     try:
         stop = next(i for i in range(begin, len(lines)) if lines[i].strip() == END)
     except StopIteration:
-        raise _fail(display, begin + 1, f"`{BEGIN}` without `{END}`", "restore by hand") from None
+        raise fail(display, begin + 1, f"`{BEGIN}` without `{END}`", "restore by hand") from None
     pad = lines[begin][: len(lines[begin]) - len(lines[begin].lstrip())]
     original: list[str] = []
     for i in range(begin + 1, stop):
@@ -255,12 +217,10 @@ def restore(text: str, display: str) -> PatchResult:
         elif body.startswith(pad + KEEP + " "):
             original.append(body[len(pad + KEEP) + 1 :] + ending)
         else:
-            raise _fail(display, i + 1, "the saved triggers were edited", "restore by hand")
+            raise fail(display, i + 1, "the saved triggers were edited", "restore by hand")
     start, end, _col = _region(_parse(text, display), lines)
     if not start < begin < end:
-        raise _fail(
-            display, begin + 1, "the saved triggers are not inside `on:`", "restore by hand"
-        )
+        raise fail(display, begin + 1, "the saved triggers are not inside `on:`", "restore by hand")
     if original and end == len(lines) and not lines[end - 1].endswith(("\n", "\r")):
         original[-1] = original[-1].rstrip("\r\n")
     restored = "".join(lines[:start] + original + lines[end:])

@@ -3,7 +3,9 @@
 Reads the REST API (docs.github.com/en/rest/actions): the run, its jobs with their steps (the
 latest attempt, paginated with ``per_page`` and the ``Link`` header) and its artifacts, whose
 zips are downloaded and extracted with the same rules as any bundle zip under
-``artifacts/<artifact-name>/``.
+``artifacts/<artifact-name>/``. Artifacts named ``ghtotekton-*`` are the run bundle parts the
+workflow's jobs upload when ``convert --shadow-compare`` added its steps; they are merged into
+``artifacts/ghtotekton/``, where the Tekton run keeps the same files (executed notebooks).
 
 Environment: ``GITHUB_TOKEN`` (sent as ``Authorization: Bearer`` to the API origin only; the
 artifact download redirects to a storage host that gets no token) and ``GHTOTEKTON_GITHUB_API``
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import time
 import urllib.parse
 from pathlib import Path
@@ -50,6 +53,10 @@ from ghtotekton.compare.sources._common import (
 from ghtotekton.compare.sources._http import HttpClient, HttpFailure, next_link, origin
 from ghtotekton.errors import InputError, input_error
 
+BUNDLE_PREFIX = "ghtotekton-"
+"""Artifacts the bundle steps of ``convert --shadow-compare`` upload, one per job."""
+BUNDLE_FOLDER = "ghtotekton"
+"""Where they are merged, beside what the Tekton run copies into the same folder."""
 DEFAULT_API = "https://api.github.com"
 API_VERSION = "2022-11-28"
 PER_PAGE = 100
@@ -134,6 +141,7 @@ def fetch_github_run(source: str, root: Path, limits: BundleLimits) -> list[str]
 
     budget = Budget(limits)
     warnings: list[str] = []
+    bundle_parts: list[tuple[str, str]] = []
     (root / ARTIFACTS).mkdir(parents=True, exist_ok=True)
     for art in artifacts:
         name = art.get("name")
@@ -151,9 +159,16 @@ def fetch_github_run(source: str, root: Path, limits: BundleLimits) -> list[str]
                 f'artifact name "{name}" cannot be a folder name',
                 "GitHub forbids these characters in artifact names; is the API answer genuine?",
             )
+        if name.startswith(BUNDLE_PREFIX):
+            bundle_parts.append((name, url))
+            continue
         download_zip(
             client, url, headers, root / ARTIFACTS / name, budget, f"{source}: artifact {name}"
         )
+    for name, url in sorted(bundle_parts):
+        part = root / f".part-{name}"
+        download_zip(client, url, headers, part, budget, f"{source}: artifact {name}")
+        warnings += _merge_part(part, root / ARTIFACTS / BUNDLE_FOLDER, name)
 
     info = RunInfo(
         system="github-actions",
@@ -169,6 +184,25 @@ def fetch_github_run(source: str, root: Path, limits: BundleLimits) -> list[str]
     if not info.commit:
         raise _shape(source, "the run (no head_sha)")
     write_run_json(root, info)
+    return warnings
+
+
+def _merge_part(part: Path, into: Path, name: str) -> list[str]:
+    """Move one job's bundle artifact into ``artifacts/ghtotekton/``, where the Tekton run keeps
+    the same files; a file two jobs both uploaded is kept from the first (name order)."""
+    warnings = []
+    for path in sorted(p for p in part.rglob("*") if p.is_file() and not p.is_symlink()):
+        rel = path.relative_to(part)
+        dest = into / rel
+        if dest.exists():
+            warnings.append(
+                f'artifact "{name}": {rel.as_posix()} is also in an earlier ghtotekton artifact; '
+                "kept the earlier one"
+            )
+            continue
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        path.replace(dest)
+    shutil.rmtree(part, ignore_errors=True)
     return warnings
 
 
