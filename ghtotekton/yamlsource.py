@@ -61,6 +61,8 @@ class YamlDocument:
     key_positions: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
     raw_scalars: dict[PathKey, str] = field(default_factory=dict)
     """Source text of scalars that YAML turned into numbers, e.g. ``3.10`` read as 3.1."""
+    source: bytes = b""
+    """The bytes it was read from (a later splice edits exactly what was converted)."""
 
     def pos(self, path: PathKey) -> Position:
         """Position of the value at ``path``, or of its nearest ancestor we know."""
@@ -133,7 +135,7 @@ def load_yaml_bytes(data: bytes | str, file: str, *, merge_keys: bool = False) -
     raw = _readable(data, file)
     with _yaml_errors(raw, file):
         node: Node | None = _yaml().compose(raw)
-    doc = YamlDocument(file=file, data=None)
+    doc = YamlDocument(file=file, data=None, source=raw)
     if node is None:
         doc.positions[()] = (1, 1)
         return doc

@@ -728,3 +728,38 @@ def test_the_invalid_fixtures_hold_at_least_40_cases() -> None:
     for case in cases:
         report = validate_paths([case])
         assert report.bad_input or report.diagnostics, case.name
+
+
+NOTEBOOK_CI = """\
+name: notebooks
+on: [push]
+jobs:
+  run:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v5
+      - run: papermill demo.ipynb out/demo.ipynb
+"""
+
+
+def test_shadow_compare_output_passes_before_and_after_the_github_side_is_applied(
+    tmp_path: Path, cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The github-actions/ folder is not Tekton (validate skips it) and is checked for drift
+    like every generated file, also once the repository took the patched workflow."""
+    root = make_repo(tmp_path / "p", {"nb.yml": NOTEBOOK_CI})
+    monkeypatch.chdir(root)
+    assert run(cli, "convert", ".", "-o", "tekton", "--shadow-compare").exit_code == 0
+    patched = root / "tekton" / "github-actions" / ".github" / "workflows" / "nb.yml"
+    assert patched.is_file()
+    result = check(cli)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    workflow = root / ".github" / "workflows" / "nb.yml"
+    workflow.write_text(patched.read_text())
+    assert check(cli).exit_code == 1  # the resources name the workflow's old lines
+    assert run(cli, "convert", ".", "-o", "tekton", "--shadow-compare").exit_code == 0
+    result = check(cli)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert patched.read_text() == workflow.read_text()
+    patched.write_text(NOTEBOOK_CI)  # someone edited the generated side by hand
+    assert check(cli).exit_code == 1

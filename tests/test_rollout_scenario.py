@@ -392,7 +392,7 @@ def test_promote_applies_the_github_side_of_the_shadow_comparison(
     rollout: Rollout, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A repository converted with --shadow-compare: each phase's files keep the workflows'
-    bundle steps (applied in place, not copied into tekton/), also at 100%."""
+    bundle steps (applied in place and kept in tekton/github-actions/), also at 100%."""
     r = rollout
     r.workflow.write_text(NOTEBOOK_WORKFLOW)
     tekton = r.root / "tekton"
@@ -402,7 +402,11 @@ def test_promote_applies_the_github_side_of_the_shadow_comparison(
     text = r.workflow.read_text()
     assert text.startswith(NOTEBOOK_WORKFLOW.rstrip("\n"))  # only lines added after the steps
     assert '"out/demo.ipynb"' in text and "ghtotekton-bundle-upload" in text
-    assert not (tekton / "github-actions").exists()
+    assert (tekton / "github-actions" / ".github" / "workflows" / "ci.yml").read_text() == text
+    from ghtotekton.commands.check import run as check_run
+
+    checked = check_run(workflows=r.root / ".github" / "workflows", tekton=tekton)
+    assert checked == 0, capsys.readouterr()  # the resources name the patched workflow's lines
     assert "jobs upload their run bundle" in capsys.readouterr().out
     assert r.promote(1, force=True, reason="go") == 0
     assert r.workflow.read_text() == text  # unchanged: nothing to report
@@ -411,3 +415,5 @@ def test_promote_applies_the_github_side_of_the_shadow_comparison(
     final = r.workflow.read_text()
     assert "ghtotekton-bundle-upload" in final and "workflow_dispatch" in final
     assert load_workflow_text(final, "ci.yml").events() == ["workflow_dispatch"]
+    checked = check_run(workflows=r.root / ".github" / "workflows", tekton=r.root / "tekton")
+    assert checked == 0, capsys.readouterr().out

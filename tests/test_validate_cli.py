@@ -142,3 +142,17 @@ def test_an_unknown_format_is_a_usage_error(cli: CliRunner, tmp_path: Path) -> N
     path = _write(tmp_path, "good.yaml", GOOD)
     result = cli.invoke(app, ["validate", "--format", "xml", str(path)])
     assert result.exit_code == 2
+
+
+def test_a_github_workflow_beside_the_resources_is_skipped_not_an_error(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    # convert --shadow-compare writes github-actions/ into the output folder
+    path = _write(tmp_path, "ci.yml", "on: push\njobs:\n  a:\n    runs-on: x\n    steps: []\n")
+    result = cli.invoke(app, ["validate", "-f", "json", str(path)])
+    assert result.exit_code == 0, result.stdout
+    [diag] = json.loads(result.stdout)
+    assert diag["rule"] == "tekton/not-tekton" and "GitHub Actions workflow" in diag["message"]
+    # a Kubernetes document without apiVersion is still an error
+    bad = _write(tmp_path, "bad.yaml", "kind: Task\nspec: {}\n")
+    assert cli.invoke(app, ["validate", str(bad)]).exit_code == 1

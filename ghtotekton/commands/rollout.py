@@ -377,7 +377,6 @@ def write_phase_files(
     nothing starts), and handed over last, only when Tekton takes every commit.
     """
     from ghtotekton.convert.engine import convert_paths
-    from ghtotekton.convert.github_bundle import OUTPUT_FOLDER
     from ghtotekton.tekton.emit import write_tree
 
     root = plan.root.resolve()
@@ -398,22 +397,23 @@ def write_phase_files(
         )
     with contextlib.chdir(root):
         result = convert_paths([Path(os.path.relpath(wf_dir, root))], options)
-    for display, errors in sorted(result.failed.items()):
-        written.notes.append(f"{display} did not convert and stays on GitHub: {errors[0]}")
-    # With --shadow-compare the workflows themselves upload their run bundle: applied to the
-    # repository's files here (they are the pull request), not copied into the Tekton folder.
-    github_side = {
-        k: result.files.pop(k) for k in list(result.files) if k.startswith(OUTPUT_FOLDER)
-    }
-    write_tree(tk_dir, result.files)
-    written.tekton_files = len(result.files)
+    # With --shadow-compare the workflows themselves upload their run bundle: the patched
+    # workflows are applied to the repository (they are the pull request), then converted again
+    # so the resources name the lines of the workflows as committed (what `check` compares).
     for conv in result.conversions:
         path = root / conv.display
         if conv.github_file and path.is_file():
-            wanted = github_side[conv.github_file]
+            wanted = result.files[conv.github_file]
             if _read_text(path) != wanted:
                 _write_text(path, wanted)
                 written.bundled.append(_shown(path, root))
+    if written.bundled:
+        with contextlib.chdir(root):
+            result = convert_paths([Path(os.path.relpath(wf_dir, root))], options)
+    for display, errors in sorted(result.failed.items()):
+        written.notes.append(f"{display} did not convert and stays on GitHub: {errors[0]}")
+    write_tree(tk_dir, result.files)
+    written.tekton_files = len(result.files)
     if share >= 100:
         for conv in result.conversions:
             if conv.pipeline is None:

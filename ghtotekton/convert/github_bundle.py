@@ -262,7 +262,10 @@ def github_side(
             continue
         top = Position(loaded.display, 1, 1)
         try:
-            text = loaded.path.read_text(encoding="utf-8")
+            # the text that was converted (check converts a handed-over workflow's restored
+            # text, not the file on disk)
+            raw = loaded.doc.source
+            text = raw.decode("utf-8") if raw else loaded.path.read_text(encoding="utf-8")
             patch = add_bundle_steps(text, loaded.display, wanted)
         except (OSError, UnicodeDecodeError, InputError) as exc:
             conv.findings.append(
@@ -296,7 +299,8 @@ def github_side(
                     "Tekton copies",
                     _job_position(loaded, job_id) or top,
                     rule="shadow-compare",
-                    action=f"copy {rel} over {_workflow_file(loaded.display)}",
+                    action=f"copy {rel} over {_workflow_file(loaded.display)}, then convert "
+                    "again (the Tekton resources name the workflow's lines)",
                 )
             )
         if patch.jobs:  # the desired file, also when the repository already has it

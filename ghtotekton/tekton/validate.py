@@ -394,6 +394,10 @@ class Validator:
             )
             return False
         api, kind = data.get("apiVersion"), data.get("kind")
+        if api is None and kind is None and "jobs" in data and "on" in data:
+            # e.g. convert --shadow-compare's github-actions/ folder beside the resources
+            self.report(doc, (), "tekton/not-tekton", "a GitHub Actions workflow: skipped")
+            return False
         if not isinstance(api, str) or not isinstance(kind, str):
             missing = "apiVersion" if not isinstance(api, str) else "kind"
             where: PathKey = (missing,) if missing in data else ()
