@@ -846,3 +846,47 @@ def test_tekton_bad_reference(source: str, tmp_path: Path) -> None:
 )
 def test_tekton_step_status(step: dict[str, Any], expected: str) -> None:
     assert tekton.step_status(step) == expected
+
+
+def _executed_notebook(loss: float) -> bytes:
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+    cell = new_code_cell(
+        "print(loss)",
+        outputs=[new_output("stream", name="stdout", text=f"loss: {loss!r}\n")],
+        execution_count=1,
+    )
+    return nbformat.writes(new_notebook(cells=[cell])).encode()
+
+
+@pytest.mark.parametrize(("tekton_loss", "same"), [(0.25 + 1e-12, True), (0.75, False)])
+def test_notebooks_from_both_sides_are_compared_with_each_other(
+    serve: Callable[[], FakeServer],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    tekton_loss: float,
+    same: bool,
+) -> None:
+    """The shadow comparison end to end on files: the GitHub job's bundle artifact (from the
+    steps `convert --shadow-compare` adds) meets the copy the Tekton task made of the same
+    executed notebook, and the notebook handler compares them with its tolerances."""
+    from ghtotekton.compare.bundle import RunInfo, write_bundle
+    from ghtotekton.compare.engine import compare
+
+    _github_fake(
+        serve, monkeypatch, {"ghtotekton-run-0": {"notebooks/demo.ipynb": _executed_notebook(0.25)}}
+    )
+    tekton_run = write_bundle(
+        tmp_path / "tekton",
+        RunInfo(system="tekton", run_id="pr-1", commit=SHA, status="failed", units=[]),
+        {"ghtotekton/notebooks/demo.ipynb": _executed_notebook(tekton_loss)},
+    )
+    with (
+        open_bundle(_source(), workdir=tmp_path / "gh", limits=LIMITS) as a,
+        open_bundle(tekton_run) as b,
+    ):
+        result = compare(a, b)
+    [nb] = [f for f in result.files if f.path == "ghtotekton/notebooks/demo.ipynb"]
+    assert nb.handler == "notebook"
+    assert nb.status == ("same" if same else "different")
