@@ -135,6 +135,20 @@ def test_terminal_normalising_keeps_the_final_state_of_a_line() -> None:
     assert normalize_terminal("\x1b[31mred\x1b[0m\n 10%\r 50%\r100%\nend\r\n") == "red\n100%\nend\n"
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="ab x0123456789.-+eE_\n\x00", max_size=80))
+def test_property_split_numbers_positions_map_back(text: str) -> None:
+    split = split_numbers(text)
+    assert split.skeleton.count("\x00") == len(split.tokens)
+    assert len(split.text_pos) == len(split.skel_pos) == len(split.tokens)
+    for token, at_text, at_skel in zip(split.tokens, split.text_pos, split.skel_pos, strict=True):
+        assert split.text[at_text : at_text + len(token)] == token
+        assert split.skeleton[at_skel] == "\x00"
+    for i, char in enumerate(split.skeleton):
+        if char != "\x00":
+            assert split.text[split.text_index(i)] == char
+
+
 def test_numbers_are_split_from_words() -> None:
     split = split_numbers("x=-1.5e3 float32 [2] 3.")
     assert split.tokens == ("-1.5e3", "2", "3.")

@@ -244,52 +244,63 @@ NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?(?!
 """A number token: not glued to a word (``float32``, ``x86_64`` and ``3px`` stay text)."""
 
 _SLOT = "\x00"
+_NUMBER_SPLIT = re.compile(f"({NUMBER.pattern})")
 
 
-@dataclass(frozen=True, slots=True)
 class NumberedText:
-    """Text split into a skeleton (numbers replaced by a slot) and its numbers."""
+    """Text split into a skeleton (numbers replaced by a slot) and its numbers.
 
-    text: str
-    skeleton: str
-    tokens: tuple[str, ...]
-    text_pos: tuple[int, ...]
-    """Where each number starts in ``text``."""
-    skel_pos: tuple[int, ...]
-    """Where each number's slot is in ``skeleton``."""
+    The skeleton and the numbers come from two C-speed regex passes; where each number sits is
+    only needed to describe a mismatch, so those positions are worked out on first use.
+    """
+
+    __slots__ = ("_positions", "skeleton", "text", "tokens")
+
+    def __init__(self, text: str, skeleton: str, tokens: tuple[str, ...]) -> None:
+        self.text = text
+        self.skeleton = skeleton
+        self.tokens = tokens
+        self._positions: tuple[tuple[int, ...], tuple[int, ...]] | None = None
+
+    def _where(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        if self._positions is None:
+            text_pos: list[int] = []
+            skel_pos: list[int] = []
+            shift = 0
+            for match in NUMBER.finditer(self.text):
+                start = match.start()
+                text_pos.append(start)
+                skel_pos.append(start - shift)
+                shift += match.end() - start - 1
+            self._positions = (tuple(text_pos), tuple(skel_pos))
+        return self._positions
+
+    @property
+    def text_pos(self) -> tuple[int, ...]:
+        """Where each number starts in ``text``."""
+        return self._where()[0]
+
+    @property
+    def skel_pos(self) -> tuple[int, ...]:
+        """Where each number's slot is in ``skeleton``."""
+        return self._where()[1]
 
     def text_index(self, skel_index: int) -> int:
         """Position in ``text`` of a position in ``skeleton``."""
-        k = bisect_right(self.skel_pos, skel_index - 1)
+        skel_pos = self.skel_pos
+        k = bisect_right(skel_pos, skel_index - 1)
         if k == 0:
             return skel_index
         last = k - 1
-        return self.text_pos[last] + len(self.tokens[last]) + (skel_index - self.skel_pos[last] - 1)
+        return self.text_pos[last] + len(self.tokens[last]) + (skel_index - skel_pos[last] - 1)
 
 
 def split_numbers(text: str) -> NumberedText:
-    """Split ``text`` into skeleton and numbers in one linear pass."""
+    """Split ``text`` into skeleton and numbers in one regex pass in C (no Python loop)."""
     if _SLOT in text:
         text = text.replace(_SLOT, "\ufffd")
-    parts: list[str] = []
-    tokens: list[str] = []
-    text_pos: list[int] = []
-    skel_pos: list[int] = []
-    last = 0
-    skel_len = 0
-    for match in NUMBER.finditer(text):
-        start = match.start()
-        chunk = text[last:start]
-        parts.append(chunk)
-        skel_len += len(chunk)
-        parts.append(_SLOT)
-        skel_pos.append(skel_len)
-        skel_len += 1
-        tokens.append(match.group(0))
-        text_pos.append(start)
-        last = match.end()
-    parts.append(text[last:])
-    return NumberedText(text, "".join(parts), tuple(tokens), tuple(text_pos), tuple(skel_pos))
+    parts = _NUMBER_SPLIT.split(text)  # text, number, text, number, ..., text
+    return NumberedText(text, _SLOT.join(parts[0::2]), tuple(parts[1::2]))
 
 
 def first_difference(a: str, b: str) -> int:
