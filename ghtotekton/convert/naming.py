@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 
@@ -24,10 +25,13 @@ def dns_label(text: str, max_len: int = 63) -> str:
     return name
 
 
+_PARAM_BAD = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+@functools.lru_cache(maxsize=1 << 14)
 def param_name(*parts: str) -> str:
     """Param name of a context path (``github.event.number`` -> ``github-event-number``)."""
-    text = "-".join(parts)
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")
+    name = _PARAM_BAD.sub("-", "-".join(parts)).strip("-")
     return name or "param"
 
 

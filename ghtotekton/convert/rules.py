@@ -274,13 +274,13 @@ class RuleSet:
                 return loaded
         return None
 
+    @cached_property
+    def _run_patterns(self) -> list[tuple[re.Pattern[str], LoadedRule]]:
+        return [(re.compile(r.rule.match.run or "", re.MULTILINE), r) for r in self._of("run")]
+
     def match_run(self, script: str) -> list[LoadedRule]:
         """Every ``run`` rule whose regex is found in the script, in precedence order."""
-        return [
-            r
-            for r in self._of("run")
-            if re.search(r.rule.match.run or "", script, re.MULTILINE) is not None
-        ]
+        return [r for pattern, r in self._run_patterns if pattern.search(script) is not None]
 
     @cached_property
     def _class_patterns(self) -> dict[str, list[re.Pattern[str]]]:

@@ -15,6 +15,7 @@ for every payload; tests evaluate them with a real CEL implementation against Gi
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -427,6 +428,12 @@ def binding_values(
     return out
 
 
+@functools.cache
+def _standard_github_params() -> dict[str, str]:
+    """Param name -> ``github`` context key, for the keys every run has."""
+    return {param_name("github", k.replace("_", "-")): k for k in cx.STANDARD_GITHUB}
+
+
 def _value_for(plan: EventPlan, name: str, refs: dict[str, tuple[str, ...]]) -> str | None:
     if name in EXTRA_PARAMS:
         return plan.values.get(EXTRA_PARAMS[name])
@@ -434,8 +441,7 @@ def _value_for(plan: EventPlan, name: str, refs: dict[str, tuple[str, ...]]) -> 
         return body_path(["inputs", name[len("inputs-") :]]) if plan.body_inputs else ""
     path = refs.get(name)
     if path is None:
-        std = {param_name("github", k.replace("_", "-")): k for k in cx.STANDARD_GITHUB}
-        key = std.get(name)
+        key = _standard_github_params().get(name)
         return plan.values.get(key) if key else None
     head = path[0].lower()
     if head == "event":

@@ -8,6 +8,7 @@ because GitHub refuses the whole workflow for them.
 
 from __future__ import annotations
 
+import functools
 from typing import Final
 
 from ghtotekton.github.expr_ast import (
@@ -70,7 +71,16 @@ _EQUALITIES = {T.EQ: "==", T.NE: "!="}
 
 
 def parse(source: str, *, offset: int = 0) -> Node:
-    """Parse the inside of `${{ }}`; positions in the tree and in errors are `offset`-shifted."""
+    """Parse the inside of `${{ }}`; positions in the tree and in errors are `offset`-shifted.
+
+    Trees are immutable, and loading, checking and converting a workflow parse the same
+    expressions again and again (``matrix.os``, ``github.ref`` in every job): parsed once each.
+    """
+    return _parse(source, offset)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _parse(source: str, offset: int) -> Node:
     parser = _Parser(tokenize(source, offset))
     node = parser.parse()
     if depth(node) > MAX_TREE_DEPTH:

@@ -38,6 +38,7 @@ KEY_ORDER = [
     "tasks", "finally", "script",
 ]  # fmt: skip
 _RANK = {key: i for i, key in enumerate(KEY_ORDER)}
+_UNRANKED = len(_RANK)
 
 
 # Kubernetes reads YAML as 1.1 (sigs.k8s.io/yaml): `yes`, `on`, `0777`, `1:20`, `2024-01-01` are not
@@ -107,11 +108,19 @@ def _block(text: str, indent: str) -> str:
     return f"|{indicator}{chomp}\n{body}"
 
 
+def _is_map(value: Any) -> bool:
+    # plain dicts first: an ABC isinstance check per node was a third of the time to write
+    return type(value) is dict or isinstance(value, Mapping)
+
+
+def _key_rank(key: str) -> tuple[int, str]:
+    return (_RANK.get(key, _UNRANKED), key)
+
+
 def _emit(value: Any, indent: str, out: list[str]) -> None:
     """Block-style YAML for our resources: maps, lists, strings, numbers, booleans."""
-    if isinstance(value, Mapping):
-        keys = sorted(value, key=lambda k: (_RANK.get(k, len(_RANK)), k))
-        for key in keys:
+    if _is_map(value):
+        for key in sorted(value, key=_key_rank):
             _entry(f"{indent}{_scalar(key)}:", value[key], indent, out)
         return
     for item in value:
@@ -120,24 +129,31 @@ def _emit(value: Any, indent: str, out: list[str]) -> None:
 
 def _entry(head: str, value: Any, indent: str, out: list[str], in_list: bool = False) -> None:
     child = indent if in_list else indent + "  "
-    if isinstance(value, Mapping) and value:
-        if in_list:
+    kind = type(value)
+    if kind is str:
+        if "\n" in value:
+            text = "\n".join(line.rstrip() for line in value.split("\n"))
+            out.append(f"{head} {_block(text, child + ('  ' if in_list else ''))}")
+        else:
+            out.append(f"{head} {_string(value)}")
+    elif kind is dict or (kind is not list and isinstance(value, Mapping)):
+        if not value:
+            out.append(f"{head} {{}}")
+        elif in_list:
             first = True
-            keys = sorted(value, key=lambda k: (_RANK.get(k, len(_RANK)), k))
-            for key in keys:
+            for key in sorted(value, key=_key_rank):
                 prefix = head + " " if first else child
                 _entry(f"{prefix}{_scalar(key)}:", value[key], child, out)
                 first = False
         else:
             out.append(head)
             _emit(value, child, out)
-    elif isinstance(value, list) and value:
-        out.append(head)
-        _emit(value, indent if not in_list else child, out)
-    elif isinstance(value, Mapping):
-        out.append(f"{head} {{}}")
     elif isinstance(value, list):
-        out.append(f"{head} []")
+        if value:
+            out.append(head)
+            _emit(value, indent if not in_list else child, out)
+        else:
+            out.append(f"{head} []")
     elif isinstance(value, str) and "\n" in value:
         text = "\n".join(line.rstrip() for line in value.split("\n"))
         out.append(f"{head} {_block(text, child + ('  ' if in_list else ''))}")
