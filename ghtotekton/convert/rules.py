@@ -262,8 +262,20 @@ class RuleSet:
     def _of(self, kind: str) -> Iterable[LoadedRule]:
         return self._by_kind.get(kind, [])
 
+    @cached_property
+    def _matched(self) -> dict[tuple[str, ...], LoadedRule | None]:
+        """Answers already given (rules are fixed once loaded; steps repeat the same actions
+        and runners thousands of times over a large conversion)."""
+        return {}
+
     def match_uses(self, ref: UsesRef) -> LoadedRule | None:
         """The first rule for this action whose version range admits the ref."""
+        key = ("uses", ref.name.lower(), ref.ref or "")
+        if key not in self._matched:
+            self._matched[key] = self._match_uses(ref)
+        return self._matched[key]
+
+    def _match_uses(self, ref: UsesRef) -> LoadedRule | None:
         name = ref.name.lower()
         for loaded in self._of("uses"):
             match = loaded.rule.match
@@ -304,6 +316,12 @@ class RuleSet:
 
     def match_runner(self, labels: Sequence[str]) -> LoadedRule | None:
         """The first runner rule whose label patterns are all present in ``labels``."""
+        key = ("runner", *labels)
+        if key not in self._matched:
+            self._matched[key] = self._match_runner(labels)
+        return self._matched[key]
+
+    def _match_runner(self, labels: Sequence[str]) -> LoadedRule | None:
         for loaded in self._of("runner"):
             patterns = loaded.rule.match.runner or []
             if patterns and all(
