@@ -152,9 +152,10 @@ def _cells(nb: Mapping[str, Any]) -> list[Cell]:
         )
         outputs = raw.get("outputs")
         for out_index, out in enumerate(outputs if isinstance(outputs, list) else []):
-            if isinstance(out, Mapping):
-                _add_output(cell, out_index, out)
-                cell.executed = True
+            if not isinstance(out, Mapping):
+                raise Unreadable(f"cell {index} output {out_index} is not an object")
+            _add_output(cell, out_index, out)
+            cell.executed = True
         cells.append(cell)
     return cells
 
@@ -186,6 +187,14 @@ def load_notebook(file: Path, limit: int) -> list[Cell]:
     validation would log to the application logger and cost a second pass over large files.
     """
     text = decode_text(read_bytes(file, limit))
+    try:
+        plain = json.loads(text)
+    except ValueError:
+        plain = None
+    if isinstance(plain, dict) and plain.get("nbformat") == 4:
+        # the current format needs no conversion: plain data (nbformat's attribute-access
+        # copy of every node was a tenth of a large notebook's comparison)
+        return _cells(plain)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
