@@ -230,3 +230,18 @@ def test_cli_writes_the_github_side(cli: CliRunner, tmp_path: Path) -> None:
     patched = out / "github-actions/.github/workflows/gpu-notebooks.yml"
     assert patched.is_file()
     assert "ghtotekton-notebooks-<index>" in (out / "migration-report.md").read_text()
+
+
+def test_a_notebook_path_the_shell_computes_is_a_partial_finding(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / ".github" / "workflows").mkdir(parents=True)
+    (repo / ".github" / "workflows" / "nb.yml").write_text(
+        "on: push\njobs:\n  run:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - run: papermill in.ipynb out-$(date +%s).ipynb\n"
+        "      - run: papermill in.ipynb kept.ipynb\n"
+    )
+    files = _convert(repo, shadow=True)
+    report = files["migration-report.md"]
+    assert "out-$(date" in report and "computed by the shell" in report
+    patched = files["github-actions/.github/workflows/nb.yml"]
+    assert '"kept.ipynb"' in patched and "date +%s" not in patched.split(gb.BEGIN)[1]

@@ -243,13 +243,15 @@ def _host_notebooks(
     if not tekton_form:
         return None
     github_form = outputs_in(step.run or "")
-    if len(github_form) != len(tekton_form):
-        github_form = tekton_form
     workdir = step.working_directory or ctx.default_workdir
-    for written in github_form:
+    if len(github_form) != len(tekton_form):
+        for written in tekton_form:
+            why = "its path could not be read back from the workflow's text"
+            ctx.notebooks.append(NotebookCopy(written, None, label, where, why))
+    for written in github_form if len(github_form) == len(tekton_form) else []:
         path = host_path(written, workdir)
         ok = "$(" not in path and not path.startswith("../")
-        why = "" if ok else "its path is not in the workflow's text (a shell value?)"
+        why = "" if ok else "its path is computed by the shell (`$(...)`) or leaves the checkout"
         ctx.notebooks.append(NotebookCopy(written, path if ok else None, label, where, why))
     trap = copy_trap(tekton_form)
     if trap is not None:
