@@ -754,12 +754,14 @@ def test_shadow_compare_output_passes_before_and_after_the_github_side_is_applie
     assert patched.is_file()
     result = check(cli)
     assert result.exit_code == 0, result.stdout + result.stderr
+    assert "check/shadow-steps" in result.stdout  # not applied yet: a warning, not a failure
     workflow = root / ".github" / "workflows" / "nb.yml"
     workflow.write_text(patched.read_text())
     assert check(cli).exit_code == 1  # the resources name the workflow's old lines
     assert run(cli, "convert", ".", "-o", "tekton", "--shadow-compare").exit_code == 0
     result = check(cli)
     assert result.exit_code == 0, result.stdout + result.stderr
+    assert "check/shadow-steps" not in result.stdout
     assert patched.read_text() == workflow.read_text()
     patched.write_text(NOTEBOOK_CI)  # someone edited the generated side by hand
     assert check(cli).exit_code == 1

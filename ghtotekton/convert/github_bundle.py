@@ -162,6 +162,22 @@ def strip_bundle_steps(text: str) -> str:
     return text if inside else "".join(kept)
 
 
+def bundle_blocks(text: str) -> list[str]:
+    """The marked blocks of a workflow, in order (what ``check`` compares with the output)."""
+    blocks: list[str] = []
+    current: list[str] | None = None
+    for line in text.splitlines():
+        stripped = line.strip()
+        if current is None and stripped.startswith(BEGIN):
+            current = []
+        elif current is not None and stripped == END:
+            blocks.append("\n".join(current))
+            current = None
+        elif current is not None:
+            current.append(line)
+    return blocks
+
+
 def add_bundle_steps(text: str, display: str, jobs: dict[str, list[str]]) -> BundlePatch:
     """``text`` with the bundle steps at the end of each job of ``jobs`` (job id -> paths)."""
     base = strip_bundle_steps(text)
