@@ -294,7 +294,7 @@ class _Builder:
         out: dict[str, Any] = {}
         merged: list[tuple[str, Any]] = []
         for key_node, value_node in node.value:
-            if key_node.tag == _MERGE and self.merge_keys:
+            if self.merge_keys and key_node.value == "<<" and key_node.tag == _MERGE:
                 merged.extend(self._merge_sources(value_node, path, depth))
                 continue
             if not isinstance(key_node, ScalarNode):
@@ -333,8 +333,10 @@ class _Builder:
 
     def _scalar(self, node: ScalarNode, path: PathKey | None) -> Any:
         text: str = node.value
+        if node.style not in (None, "", "plain"):
+            return text  # quoted or a block: always a string (and no tag lookup, which is slow)
         tag = node.tag
-        if node.style not in (None, "", "plain") or tag == _STR:
+        if tag == _STR:
             return text
         if tag == _NULL and text in _CORE_NULL:
             return None
