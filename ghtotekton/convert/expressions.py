@@ -172,7 +172,8 @@ def translate_script(text: str, scope: Scope, *, shell_kind: str = "sh") -> Scri
     out: list[str] = []
     prelude: list[str] = []
     last = 0
-    quotes = _quote_states(text) if shell_kind == "sh" else None
+    # the state at a position depends only on the text before it: scan up to the last expression
+    quotes = _quote_states(text[: found[-1].start + 1]) if shell_kind == "sh" else None
     for embedded in found:
         out.append(text[last : embedded.start])
         last = embedded.end
