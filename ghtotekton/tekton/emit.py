@@ -210,9 +210,12 @@ def write_tree(target: Path, files: Mapping[str, str | bytes]) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
     try:
+        made: set[Path] = set()
         for rel, content in sorted(files.items()):
             path = staging / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if path.parent not in made:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                made.add(path.parent)
             if isinstance(content, bytes):
                 path.write_bytes(content)
             else:
