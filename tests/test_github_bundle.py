@@ -245,3 +245,43 @@ def test_a_notebook_path_the_shell_computes_is_a_partial_finding(tmp_path: Path)
     assert "out-$(date" in report and "computed by the shell" in report
     patched = files["github-actions/.github/workflows/nb.yml"]
     assert '"kept.ipynb"' in patched and "date +%s" not in patched.split(gb.BEGIN)[1]
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("jupyter nbconvert --to notebook --execute a/b.ipynb", "a/b.nbconvert.ipynb"),
+        ("jupyter nbconvert --execute --to=notebook --output out a/b.ipynb", "a/out.ipynb"),
+        (
+            "jupyter-nbconvert --to notebook --execute --output-dir res nb/x.ipynb",
+            "res/x.nbconvert.ipynb",
+        ),
+        ("jupyter nbconvert --execute --inplace x.ipynb", "x.ipynb"),
+        (
+            "python -m jupyter nbconvert --to ipynb --execute x.ipynb --output=/tmp/y",
+            "/tmp/y.ipynb",
+        ),
+        ("jupyter nbconvert --to html --execute x.ipynb", None),  # an HTML page, not a notebook
+        ("jupyter nbconvert --to notebook x.ipynb", None),  # nothing executed
+        ("jupyter nbconvert --to notebook --execute *.ipynb", None),  # names unknown
+        ("echo jupyter nbconvert --to notebook --execute x.ipynb", None),
+    ],
+)
+def test_the_notebook_nbconvert_writes(command: str, expected: str | None) -> None:
+    from ghtotekton.convert.notebooks import nbconvert_output
+
+    assert nbconvert_output(command) == expected
+
+
+def test_nbconvert_execute_on_the_runner_is_collected_on_both_sides(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / ".github" / "workflows").mkdir(parents=True)
+    (repo / ".github" / "workflows" / "nb.yml").write_text(
+        "on: push\njobs:\n  run:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - run: jupyter nbconvert --to notebook --execute nb/demo.ipynb\n"
+    )
+    files = _convert(repo, shadow=True)
+    patched = files["github-actions/.github/workflows/nb.yml"]
+    assert '"nb/demo.nbconvert.ipynb"' in patched
+    task = next(v for k, v in files.items() if k.startswith("tasks/") and "nb-run" in k)
+    assert 'trap \'ght_rc=$?; for ght_nb in "nb/demo.nbconvert.ipynb"' in task

@@ -1,4 +1,4 @@
-"""Notebook steps: a papermill run keeps its arguments and also reports what it produced.
+"""Notebook steps: a papermill (or ``nbconvert --execute``) run also reports what it produced.
 
 Executed notebooks are what a GPU notebook CI exists for, and what the shadow-run comparison
 reads: so the step copies the output notebook into the artifacts workspace (where the run bundle
@@ -62,6 +62,72 @@ def papermill_output(command: str) -> str | None:
     return positional[1]
 
 
+_NBCONVERT = re.compile(r"(?:^|[\s;&|(])(?:jupyter[\s-]nbconvert)\s+(?P<args>[^\n]*)$")
+_NBCONVERT_VALUES = {"--to", "--output", "--output-dir", "--template", "--log-level",
+                     "--ExecutePreprocessor.timeout", "--ExecutePreprocessor.kernel_name",
+                     "--config", "--writer", "--post", "--reveal-prefix", "--nbformat"}  # fmt: skip
+
+
+def nbconvert_output(command: str) -> str | None:
+    """The notebook ``jupyter nbconvert --execute --to notebook IN`` writes, as nbconvert names it:
+    ``--inplace`` rewrites IN; else ``--output`` (``.ipynb`` added) or ``IN``'s stem with
+    ``.nbconvert.ipynb``, in ``--output-dir`` or beside IN. None for other conversions (HTML...)
+    and for several inputs or a glob, whose outputs a reader cannot name."""
+    match = _NBCONVERT.search(command.strip())
+    if match is None:
+        return None
+    before = command.strip()[: match.start("args")].split()
+    if any(word in _NOT_A_COMMAND for word in before[-3:-1]):
+        return None
+    try:
+        lexer = shlex.shlex(match.group("args"), posix=False, punctuation_chars=False)
+        lexer.whitespace_split = True
+        words = list(lexer)
+    except ValueError:
+        return None
+    options: dict[str, str] = {}
+    flags: set[str] = set()
+    inputs: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word in ("&&", "||", ";", "|"):
+            break
+        name, eq, value = word.partition("=")
+        if word.startswith("--") and eq:
+            options[name] = value
+        elif word in _NBCONVERT_VALUES and i + 1 < len(words):
+            options[word] = words[i + 1]
+            i += 1
+        elif word.startswith("-"):
+            flags.add(word)
+        else:
+            inputs.append(word)
+        i += 1
+    to = _unquoted(options.get("--to", "")).lower()
+    if "--execute" not in flags or len(inputs) != 1 or any(c in inputs[0] for c in "*?["):
+        return None
+    source = _unquoted(inputs[0])
+    if "--inplace" in flags:
+        return source
+    if to not in ("notebook", "ipynb"):
+        return None
+    name = _unquoted(options.get("--output", ""))
+    if name:
+        name = name if name.endswith(".ipynb") else name + ".ipynb"
+    else:
+        stem = posixpath.basename(source)
+        stem = stem[: -len(".ipynb")] if stem.endswith(".ipynb") else stem
+        name = stem + ".nbconvert.ipynb"
+    folder = _unquoted(options.get("--output-dir", "")) or posixpath.dirname(source)
+    return posixpath.join(folder, name) if folder else name
+
+
+def notebook_output(command: str) -> str | None:
+    """The executed notebook a papermill or ``nbconvert --execute`` command writes."""
+    return papermill_output(command) or nbconvert_output(command)
+
+
 def _quoted(word: str) -> str:
     """The path as a double-quoted shell word (variables still expand)."""
     if len(word) >= 2 and word[0] == word[-1] and word[0] in "'\"":
@@ -72,8 +138,8 @@ def _quoted(word: str) -> str:
 def with_notebook_results(script: str, command_line: str, suffix: str) -> str | None:
     """``script`` whose last line runs ``exec <papermill ...>``, rewritten to also record the
     results ``output-notebook<suffix>`` and ``execution-seconds<suffix>`` and to copy the notebook
-    into the artifacts workspace; None when the command is not a papermill run."""
-    out = papermill_output(command_line)
+    into the artifacts workspace; None when the command does not execute a notebook."""
+    out = notebook_output(command_line)
     lines = script.rstrip("\n").split("\n")
     if out is None or not lines[-1].startswith("exec "):
         return None
@@ -143,7 +209,7 @@ def outputs_in(script: str) -> list[str]:
     held = _EXPRESSION.sub(hold, script)
     found = []
     for line in held.splitlines():
-        out = papermill_output(line)
+        out = notebook_output(line)
         if out is not None:
             found.append(re.sub(r"GHTEXPR(\d+)X", lambda m: expressions[int(m.group(1))], out))
     return found

@@ -190,7 +190,7 @@ def _run_step(step: m.Step, index: int, label: str, where: Position, ctx: StepCo
             calls = parse_compose_calls(translated.text)
             if calls:
                 return _compose_run(step, index, label, where, ctx, calls, translated, guard)
-        if "papermill" in translated.text:
+        if "papermill" in translated.text or "nbconvert" in translated.text:
             trap = _host_notebooks(step, label, where, translated.text, ctx)
             if trap:
                 lines.append(trap)
