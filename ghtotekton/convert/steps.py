@@ -237,8 +237,9 @@ def _run_step(step: m.Step, index: int, label: str, where: Position, ctx: StepCo
 def _host_notebooks(
     step: m.Step, label: str, where: Position, script: str, ctx: StepContext
 ) -> str | None:
-    """Notebooks a script papermills on the runner: a trap copies them into the artifacts
-    workspace (as the compose form does), and the GitHub side learns where they are."""
+    """Notebooks a script executes on the runner (papermill, ``nbconvert --execute``): a trap
+    copies them into the artifacts workspace, as the compose form does, and the GitHub side
+    learns where they are."""
     tekton_form = outputs_in(script)
     if not tekton_form:
         return None
@@ -311,18 +312,15 @@ def _compose_run(
             tekton_form = outputs_in(last_line)
             written = next(github_form, None) or (tekton_form[0] if tekton_form else "")
             found = container_path(written, out.get("workingDir", ""), result.binds[i], SOURCE)
-            ctx.notebooks.append(
-                NotebookCopy(
-                    written,
-                    found if found is None or "$(" not in found else None,
-                    label,
-                    where,
-                    ""
-                    if found is not None and "$(" not in found
-                    else "it stays inside the service's container (no bind mount of the "
-                    "checkout holds it)",
-                )
+            if found is not None and "$(" in found:
+                found = None  # a Tekton reference: not a path the GitHub job can name
+            why = (
+                ""
+                if found is not None
+                else "it stays inside the service's container (no bind mount of the checkout "
+                "holds it)"
             )
+            ctx.notebooks.append(NotebookCopy(written, found, label, where, why))
         steps.append(out)
     status: Status = "dropped" if result.dropped_only else result.status
     reasons = "; ".join(result.reasons)
