@@ -327,22 +327,28 @@ def test_github_bundle_parts_merge_beside_the_tekton_copies(
     serve: Callable[[], FakeServer], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     # what the bundle steps of `convert --shadow-compare` upload: one artifact per job
+    # (artifact ids grow in listing order here: the second attempt of job-index 0 is newest)
     artifacts = {
         "reports": {"junit.xml": b"<testsuite/>"},
-        "ghtotekton-notebooks-1": {"notebooks/b.ipynb": b"B1", "notebooks/shared.ipynb": b"late"},
-        "ghtotekton-notebooks-0": {"notebooks/a.ipynb": b"A", "notebooks/shared.ipynb": b"early"},
+        "ghtotekton-notebooks-0-111": {"notebooks/a.ipynb": b"failed attempt"},
+        "ghtotekton-notebooks-1-112": {"notebooks/b.ipynb": b"B1", "notebooks/shared.ipynb": b"1"},
+        "ghtotekton-notebooks-0-345": {
+            "notebooks/a.ipynb": b"re-run",
+            "notebooks/shared.ipynb": b"0",
+        },
     }
     _github_fake(serve, monkeypatch, artifacts)
     with open_bundle(_source(), workdir=tmp_path, limits=LIMITS) as bundle:
         got = {rel: p.read_bytes() for rel, p in bundle.artifacts().items()}
         assert got == {
             "reports/junit.xml": b"<testsuite/>",
-            "ghtotekton/notebooks/a.ipynb": b"A",
+            "ghtotekton/notebooks/a.ipynb": b"re-run",  # the newest artifact wins
             "ghtotekton/notebooks/b.ipynb": b"B1",
-            "ghtotekton/notebooks/shared.ipynb": b"early",  # name order: -0 before -1
+            "ghtotekton/notebooks/shared.ipynb": b"0",
         }
         [warning] = [w for w in bundle.warnings if "shared.ipynb" in w]
-        assert "ghtotekton-notebooks-1" in warning
+        assert "ghtotekton-notebooks-1-112" in warning and "newer" in warning
+        assert any("ghtotekton-notebooks-0-111" in w for w in bundle.warnings)
         assert not any(p.name.startswith(".part-") for p in bundle.root.iterdir())
 
 

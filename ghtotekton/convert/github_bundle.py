@@ -5,7 +5,8 @@ run's artifacts. What the workflow never uploads is missing from it, and the Tek
 executed notebooks into its bundle (``artifacts/ghtotekton/notebooks/``) whether or not the
 workflow uploaded them. So each GitHub job that writes notebooks gets two steps at its end, run
 even after a failure: one gathers the notebooks into ``.ghtotekton-bundle/notebooks/`` and one
-uploads that folder as the artifact ``ghtotekton-<job>-<strategy.job-index>``. ``compare`` merges
+uploads that folder as the artifact ``ghtotekton-<job>-<strategy.job-index>-<job.check_run_id>``
+(one name per job, matrix combination and attempt). ``compare`` merges
 every ``ghtotekton-*`` artifact into ``artifacts/ghtotekton/``, where the Tekton copies are, so
 both systems' notebooks are compared without a person picking files.
 
@@ -102,7 +103,10 @@ def bundle_steps(paths: list[str]) -> list[dict[str, Any]]:
             "continue-on-error": True,
             "uses": UPLOAD_ACTION,
             "with": {
-                "name": ARTIFACT_PREFIX + "${{ github.job }}-${{ strategy.job-index }}",
+                # unique per job, matrix combination and attempt: an artifact name can be
+                # uploaded once per run, and a re-run of a failed job must upload again
+                "name": ARTIFACT_PREFIX
+                + "${{ github.job }}-${{ strategy.job-index }}-${{ job.check_run_id }}",
                 "path": f"{FOLDER}/",
                 "if-no-files-found": "ignore",
             },
@@ -310,7 +314,8 @@ def github_side(
                 Finding(
                     "converted",
                     f"job `{job_id}`: on GitHub it now uploads its executed notebooks "
-                    f"({len(wanted[job_id])}) as the artifact `{ARTIFACT_PREFIX}{job_id}-<index>` "
+                    f"({len(wanted[job_id])}) as the artifact "
+                    f"`{ARTIFACT_PREFIX}{job_id}-<index>-<check run>` "
                     f"(two steps at its end, in {rel}), so `compare` pairs them with the "
                     "Tekton copies",
                     _job_position(loaded, job_id) or top,

@@ -141,7 +141,7 @@ def fetch_github_run(source: str, root: Path, limits: BundleLimits) -> list[str]
 
     budget = Budget(limits)
     warnings: list[str] = []
-    bundle_parts: list[tuple[str, str]] = []
+    bundle_parts: list[tuple[int, str, str]] = []
     (root / ARTIFACTS).mkdir(parents=True, exist_ok=True)
     for art in artifacts:
         name = art.get("name")
@@ -160,12 +160,14 @@ def fetch_github_run(source: str, root: Path, limits: BundleLimits) -> list[str]
                 "GitHub forbids these characters in artifact names; is the API answer genuine?",
             )
         if name.startswith(BUNDLE_PREFIX):
-            bundle_parts.append((name, url))
+            art_id = art.get("id")
+            bundle_parts.append((art_id if isinstance(art_id, int) else 0, name, url))
             continue
         download_zip(
             client, url, headers, root / ARTIFACTS / name, budget, f"{source}: artifact {name}"
         )
-    for name, url in sorted(bundle_parts):
+    # newest first (artifact ids grow): a re-run job's notebooks win over its failed attempt's
+    for _id, name, url in sorted(bundle_parts, key=lambda part: (-part[0], part[1])):
         part = root / f".part-{name}"
         download_zip(client, url, headers, part, budget, f"{source}: artifact {name}")
         warnings += _merge_part(part, root / ARTIFACTS / BUNDLE_FOLDER, name)
@@ -189,15 +191,15 @@ def fetch_github_run(source: str, root: Path, limits: BundleLimits) -> list[str]
 
 def _merge_part(part: Path, into: Path, name: str) -> list[str]:
     """Move one job's bundle artifact into ``artifacts/ghtotekton/``, where the Tekton run keeps
-    the same files; a file two jobs both uploaded is kept from the first (name order)."""
+    the same files; a file two artifacts both hold is kept from the newer one."""
     warnings = []
     for path in sorted(p for p in part.rglob("*") if p.is_file() and not p.is_symlink()):
         rel = path.relative_to(part)
         dest = into / rel
         if dest.exists():
             warnings.append(
-                f'artifact "{name}": {rel.as_posix()} is also in an earlier ghtotekton artifact; '
-                "kept the earlier one"
+                f'artifact "{name}": {rel.as_posix()} is also in a newer ghtotekton artifact '
+                "(a re-run, or another job with a file of that name); kept the newer one"
             )
             continue
         dest.parent.mkdir(parents=True, exist_ok=True)
