@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from ruamel.yaml.nodes import MappingNode, SequenceNode
 
 from ghtotekton.convert.findings import Finding
+from ghtotekton.convert.naming import WORKFLOWS, workflow_path
 from ghtotekton.convert.notebooks import NotebookCopy
 from ghtotekton.errors import InputError, Position
 from ghtotekton.yamlsource import load_yaml_bytes
@@ -148,38 +149,35 @@ def _render(steps: list[dict[str, Any]], dash: int, nl: str) -> list[str]:
     return out
 
 
+def _marked(text: str) -> tuple[list[str], list[str], bool]:
+    """(lines outside the marked blocks, with endings; each block's inner text; whether a block
+    is left open). One scan of the markers for both the splice and ``check``."""
+    kept: list[str] = []
+    blocks: list[str] = []
+    inner: list[str] | None = None
+    for line in lines_of(text):
+        stripped = line.strip()
+        if inner is None and stripped.startswith(BEGIN):
+            inner = []
+        elif inner is not None and stripped == END:
+            blocks.append("\n".join(inner))
+            inner = None
+        elif inner is not None:
+            inner.append(line.rstrip("\r\n"))
+        else:
+            kept.append(line)
+    return kept, blocks, inner is not None
+
+
 def strip_bundle_steps(text: str) -> str:
     """The text without the marked blocks an earlier conversion added (byte for byte)."""
-    lines = lines_of(text)
-    kept: list[str] = []
-    inside = False
-    for line in lines:
-        stripped = line.strip()
-        if not inside and stripped.startswith(BEGIN):
-            inside = True
-            continue
-        if inside:
-            if stripped == END:
-                inside = False
-            continue
-        kept.append(line)
-    return text if inside else "".join(kept)
+    kept, _blocks, open_block = _marked(text)
+    return text if open_block else "".join(kept)
 
 
 def bundle_blocks(text: str) -> list[str]:
     """The marked blocks of a workflow, in order (what ``check`` compares with the output)."""
-    blocks: list[str] = []
-    current: list[str] | None = None
-    for line in text.splitlines():
-        stripped = line.strip()
-        if current is None and stripped.startswith(BEGIN):
-            current = []
-        elif current is not None and stripped == END:
-            blocks.append("\n".join(current))
-            current = None
-        elif current is not None:
-            current.append(line)
-    return blocks
+    return _marked(text)[1]
 
 
 def add_bundle_steps(text: str, display: str, jobs: dict[str, list[str]]) -> BundlePatch:
@@ -277,7 +275,8 @@ def github_side(
                             action="write it under a folder bind-mounted from the checkout",
                         )
                     )
-        wanted = {j: collect_paths(n) for j, n in conv.notebooks.items() if collect_paths(n)}
+        collected = {job_id: collect_paths(n) for job_id, n in conv.notebooks.items()}
+        wanted = {job_id: paths for job_id, paths in collected.items() if paths}
         if not wanted:
             continue
         top = Position(loaded.display, 1, 1)
@@ -320,7 +319,7 @@ def github_side(
                     "Tekton copies",
                     _job_position(loaded, job_id) or top,
                     rule="shadow-compare",
-                    action=f"copy {rel} over {_workflow_file(loaded.display)}, then convert "
+                    action=f"copy {rel} over {workflow_path(loaded.display)}, then convert "
                     "again (the Tekton resources name the workflow's lines)",
                 )
             )
@@ -343,20 +342,13 @@ def _job_position(loaded: LoadedWorkflow, job_id: str) -> Position | None:
     return job.pos if job is not None else None
 
 
-def _workflow_file(display: str) -> str:
-    marker = ".github/workflows/"
-    shown = display.replace("\\", "/")
-    at = shown.rfind(marker)
-    return shown[at:] if at >= 0 else marker + shown.rsplit("/", 1)[-1]
-
-
 def _output_path(display: str, taken: dict[str, str]) -> str:
     """``github-actions/.github/workflows/x.yml``, or with the repository's folder in front when
     two repositories of one conversion have a workflow of the same name."""
-    rel = f"{OUTPUT_FOLDER}/{_workflow_file(display)}"
+    rel = f"{OUTPUT_FOLDER}/{workflow_path(display)}"
     if rel not in taken:
         return rel
     shown = display.replace("\\", "/")
-    at = shown.rfind("/.github/workflows/")
+    at = shown.rfind(f"/{WORKFLOWS}")
     repo = shown[:at].rsplit("/", 1)[-1] if at > 0 else "repository"
-    return f"{OUTPUT_FOLDER}/{repo}/{_workflow_file(display)}"
+    return f"{OUTPUT_FOLDER}/{repo}/{workflow_path(display)}"

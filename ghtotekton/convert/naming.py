@@ -53,3 +53,14 @@ def unique(name: str, taken: set[str], max_len: int = 63) -> str:
         n += 1
     taken.add(candidate)
     return candidate
+
+
+WORKFLOWS = ".github/workflows/"
+
+
+def workflow_path(display: str) -> str:
+    """A workflow's path as GitHub names it in a run (``.github/workflows/x.yml``), from the path
+    it was shown under (which may start with a repository folder)."""
+    shown = display.replace("\\", "/")
+    at = shown.rfind(WORKFLOWS)
+    return shown[at:] if at >= 0 else WORKFLOWS + shown.rsplit("/", 1)[-1]

@@ -19,7 +19,7 @@ COPIES = "ghtotekton/notebooks"
 """Where executed notebooks are copied in the artifacts workspace: a folder of the Tekton side
 that ``compare`` does not require on the GitHub side (its default rules say so)."""
 
-_PAPERMILL = re.compile(r"(?:^|[\s;&|(])papermill\s+(?P<args>[^\n]*)$")
+_PAPERMILL = re.compile(r"(?:^|[\s;&|(])(?P<name>papermill)\s+(?P<args>[^\n]*)$")
 _VALUE_OPTIONS = {"-p", "--parameters", "-r", "--parameters_raw", "-y", "--parameters_yaml",
                   "-f", "--parameters_file", "-b", "--parameters_base64", "-k", "--kernel",
                   "-l", "--language", "--cwd", "--engine", "--execution-timeout",
@@ -28,19 +28,29 @@ _TWO_VALUE_OPTIONS = {"-p", "--parameters", "-r", "--parameters_raw"}
 _NOT_A_COMMAND = {"echo", "printf", "print", "#"}
 
 
-def papermill_output(command: str) -> str | None:
-    """The output notebook argument of a ``papermill IN OUT ...`` command, as written."""
-    match = _PAPERMILL.search(command.strip())
+def _arguments(program: re.Pattern[str], command: str) -> list[str] | None:
+    """The words after the program's name (quotes kept), or None when the line does not run it:
+    ``echo papermill is done`` prints the word, it runs nothing."""
+    text = command.strip()
+    match = program.search(text)
     if match is None:
         return None
-    before = command.strip()[: match.start("args")].split()
-    if len(before) >= 2 and before[-2] in _NOT_A_COMMAND:
-        return None  # ``echo papermill is done`` prints the word, it runs nothing
+    before = text[: match.start("args")].split()
+    name_words = len(match.group("name").split())
+    if any(word in _NOT_A_COMMAND for word in before[-1 - name_words : -name_words]):
+        return None
     try:
         lexer = shlex.shlex(match.group("args"), posix=False, punctuation_chars=False)
         lexer.whitespace_split = True
-        words = list(lexer)
+        return list(lexer)
     except ValueError:
+        return None
+
+
+def papermill_output(command: str) -> str | None:
+    """The output notebook argument of a ``papermill IN OUT ...`` command, as written."""
+    words = _arguments(_PAPERMILL, command)
+    if words is None:
         return None
     positional: list[str] = []
     i = 0
@@ -62,7 +72,7 @@ def papermill_output(command: str) -> str | None:
     return positional[1]
 
 
-_NBCONVERT = re.compile(r"(?:^|[\s;&|(])(?:jupyter[\s-]nbconvert)\s+(?P<args>[^\n]*)$")
+_NBCONVERT = re.compile(r"(?:^|[\s;&|(])(?P<name>jupyter[\s-]nbconvert)\s+(?P<args>[^\n]*)$")
 _NBCONVERT_VALUES = {"--to", "--output", "--output-dir", "--template", "--log-level",
                      "--ExecutePreprocessor.timeout", "--ExecutePreprocessor.kernel_name",
                      "--config", "--writer", "--post", "--reveal-prefix", "--nbformat"}  # fmt: skip
@@ -73,17 +83,8 @@ def nbconvert_output(command: str) -> str | None:
     ``--inplace`` rewrites IN; else ``--output`` (``.ipynb`` added) or ``IN``'s stem with
     ``.nbconvert.ipynb``, in ``--output-dir`` or beside IN. None for other conversions (HTML...)
     and for several inputs or a glob, whose outputs a reader cannot name."""
-    match = _NBCONVERT.search(command.strip())
-    if match is None:
-        return None
-    before = command.strip()[: match.start("args")].split()
-    if any(word in _NOT_A_COMMAND for word in before[-3:-1]):
-        return None
-    try:
-        lexer = shlex.shlex(match.group("args"), posix=False, punctuation_chars=False)
-        lexer.whitespace_split = True
-        words = list(lexer)
-    except ValueError:
+    words = _arguments(_NBCONVERT, command)
+    if words is None:
         return None
     options: dict[str, str] = {}
     flags: set[str] = set()
@@ -130,8 +131,7 @@ def notebook_output(command: str) -> str | None:
 
 def _quoted(word: str) -> str:
     """The path as a double-quoted shell word (variables still expand)."""
-    if len(word) >= 2 and word[0] == word[-1] and word[0] in "'\"":
-        word = word[1:-1]
+    word = _unquoted(word)
     return '"' + word.replace("\\", "\\\\").replace('"', '\\"').replace("`", "\\`") + '"'
 
 

@@ -16,7 +16,7 @@ from ghtotekton.convert.jobs import (
     convert_job,
     finally_demotions,
 )
-from ghtotekton.convert.naming import dns_label, unique
+from ghtotekton.convert.naming import dns_label, unique, workflow_path
 from ghtotekton.convert.notebooks import NotebookCopy
 from ghtotekton.convert.platform import (
     PLATFORM_RULES,
@@ -195,7 +195,7 @@ def convert_workflow(
     _drop_missing_refs(pipeline_tasks + finally_tasks, result, loaded.display)
     if "artifacts" in result.workspaces and pipeline_tasks:
         declared = set(params)
-        workflow_file = _workflow_file(loaded.display) if shadow_compare else None
+        workflow_file = workflow_path(loaded.display) if shadow_compare else None
         finally_tasks.append(
             publish_pipeline_task([t["name"] for t in pipeline_tasks], declared, workflow_file)
         )
@@ -223,13 +223,6 @@ def convert_workflow(
         }
     result.tasks = tasks
     return result
-
-
-def _workflow_file(display: str) -> str:
-    """The workflow's path as GitHub's API reports it in a run (``.github/workflows/x.yml``)."""
-    marker = ".github/workflows/"
-    at = display.replace("\\", "/").rfind(marker)
-    return display[at:] if at >= 0 else marker + Path(display).name
 
 
 def _without_status_when(task: dict[str, Any], result: WorkflowConversion) -> None:

@@ -129,14 +129,19 @@ def _emit(value: Any, indent: str, out: list[str]) -> None:
 
 def _entry(head: str, value: Any, indent: str, out: list[str], in_list: bool = False) -> None:
     child = indent if in_list else indent + "  "
-    kind = type(value)
-    if kind is str:
+    if isinstance(value, str):
         if "\n" in value:
             text = "\n".join(line.rstrip() for line in value.split("\n"))
             out.append(f"{head} {_block(text, child + ('  ' if in_list else ''))}")
         else:
-            out.append(f"{head} {_string(value)}")
-    elif kind is dict or (kind is not list and isinstance(value, Mapping)):
+            out.append(f"{head} {_string(str(value))}")
+    elif isinstance(value, list):
+        if value:
+            out.append(head)
+            _emit(value, indent if not in_list else child, out)
+        else:
+            out.append(f"{head} []")
+    elif _is_map(value):
         if not value:
             out.append(f"{head} {{}}")
         elif in_list:
@@ -148,15 +153,6 @@ def _entry(head: str, value: Any, indent: str, out: list[str], in_list: bool = F
         else:
             out.append(head)
             _emit(value, child, out)
-    elif isinstance(value, list):
-        if value:
-            out.append(head)
-            _emit(value, indent if not in_list else child, out)
-        else:
-            out.append(f"{head} []")
-    elif isinstance(value, str) and "\n" in value:
-        text = "\n".join(line.rstrip() for line in value.split("\n"))
-        out.append(f"{head} {_block(text, child + ('  ' if in_list else ''))}")
     else:
         out.append(f"{head} {_scalar(value)}")
 
