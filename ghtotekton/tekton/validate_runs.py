@@ -112,6 +112,21 @@ class RunChecks(PipelineChecks):
                     f'the pipeline needs param "{spec.name}" (it has no default), which is not '
                     "given",
                 )
+        self._param_types(doc, path, params, declared)
+        bound = {b.name for b in bindings}
+        for ws in pipeline.workspaces or []:
+            if not ws.optional and ws.name not in bound:
+                self.report(
+                    doc,
+                    anchor,
+                    "tekton/missing-workspace-binding",
+                    f'the pipeline needs workspace "{ws.name}", which is not bound',
+                )
+
+    def _param_types(
+        self, doc: Document, path: PathKey, params: list[m.Param], declared: dict[str, m.ParamSpec]
+    ) -> None:
+        """A param given with another type than its declaration (string, array, object)."""
         for i, param in enumerate(params):
             wanted = declared.get(param.name)
             if wanted is None:
@@ -124,15 +139,6 @@ class RunChecks(PipelineChecks):
                     "tekton/param-type-mismatch",
                     f'param "{param.name}" is declared {article(expected)} but given '
                     f"{article(got)}",
-                )
-        bound = {b.name for b in bindings}
-        for ws in pipeline.workspaces or []:
-            if not ws.optional and ws.name not in bound:
-                self.report(
-                    doc,
-                    anchor,
-                    "tekton/missing-workspace-binding",
-                    f'the pipeline needs workspace "{ws.name}", which is not bound',
                 )
 
     def run_timeouts(self, doc: Document, path: PathKey, spec: m.PipelineRunSpec) -> None:
@@ -372,19 +378,7 @@ class RunChecks(PipelineChecks):
                     f'the task needs param "{param_spec.name}" (it has no default), which is not '
                     "given",
                 )
-        for i, param in enumerate(spec.params or []):
-            wanted = declared.get(param.name)
-            if wanted is None:
-                continue
-            expected, got = param_type(wanted), value_type(param.value)
-            if got != expected:
-                self.report(
-                    doc,
-                    (*path, "params", i, "value"),
-                    "tekton/param-type-mismatch",
-                    f'param "{param.name}" is declared {article(expected)} but given '
-                    f"{article(got)}",
-                )
+        self._param_types(doc, path, spec.params or [], declared)
         bound = {b.name for b in spec.workspaces or []}
         for ws in task.workspaces or []:
             if not ws.optional and ws.name not in bound:
