@@ -146,6 +146,15 @@ class ValidateFormat(StrEnum):
     sarif = "sarif"
 
 
+class Coschedule(StrEnum):
+    """Tekton's ``coschedule`` feature flag: how pods sharing a PVC are placed."""
+
+    workspaces = "workspaces"
+    pipelineruns = "pipelineruns"
+    isolate_pipelinerun = "isolate-pipelinerun"
+    disabled = "disabled"
+
+
 class CheckFormat(StrEnum):
     text = "text"
     github = "github"
@@ -288,9 +297,36 @@ def validate(
     format: Annotated[
         ValidateFormat, typer.Option("--format", "-f", help="Output format.")
     ] = ValidateFormat.text,
+    coschedule: Annotated[
+        Coschedule | None,
+        typer.Option(
+            help="The cluster's coschedule feature flag (Tekton's default: workspaces), which "
+            "decides the one-PVC-per-TaskRun and affinity-assistant placement checks.",
+            show_default=False,
+        ),
+    ] = None,
+    flags: Annotated[
+        Path | None,
+        typer.Option(
+            "--flags",
+            help="The cluster's feature-flags ConfigMap (kubectl get configmap feature-flags "
+            "-n tekton-pipelines -o yaml); --coschedule wins over its value.",
+            show_default=False,
+            metavar="FILE",
+        ),
+    ] = None,
 ) -> None:
-    """Check Tekton YAML (ours or hand-written) against Tekton's schema and webhook rules."""
-    _invoke("commands.validate", "run", paths=paths, format=format.value)
+    """Check Tekton YAML (ours or hand-written) against Tekton's schema and webhook rules, and
+    the rules Tekton's controller applies when a run starts (one PVC per TaskRun, affinity
+    assistant placement, env reference order, GPUs per pod)."""
+    _invoke(
+        "commands.validate",
+        "run",
+        paths=paths,
+        format=format.value,
+        coschedule=coschedule.value if coschedule else None,
+        flags=flags,
+    )
 
 
 @app.command()

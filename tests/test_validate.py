@@ -20,6 +20,7 @@ from ghtotekton.errors import Diagnostic
 from ghtotekton.tekton import validate_names as names
 from ghtotekton.tekton.validate import RULES, validate_paths, validate_text
 from ghtotekton.tekton.validate_refs import find_vars
+from ghtotekton.tekton.validate_runtime import RUNTIME_RULES
 from tests.conftest import FIXTURES, SHARED, need_shared
 
 CASES = Path(__file__).resolve().parents[1] / "fixtures" / "tekton-invalid"
@@ -47,6 +48,27 @@ def _expected(path: Path) -> set[tuple[int, str]]:
 
 def _errors(found: list[Diagnostic]) -> list[str]:
     return [d.format() for d in found if d.severity == "error"]
+
+
+def _admission_errors(found: list[Diagnostic]) -> list[str]:
+    """Errors of the webhook's rules: what the API server would refuse to create."""
+    return [d.format() for d in found if d.severity == "error" and d.rule not in RUNTIME_RULES]
+
+
+def _runtime_findings(found: list[Diagnostic]) -> list[str]:
+    """Findings of the controller's rules: what admission lets through and the run trips on."""
+    return [d.format() for d in found if d.rule in RUNTIME_RULES]
+
+
+# The converter's output today trips the controller's rules (two PVCs per TaskRun, GPU placement
+# the affinity assistant does not inherit, env references after the stepTemplate merge); these
+# pins flip to passing when the generated output is made runnable, and must then lose the mark.
+# Findings of those rules on the whole converted corpus, measured when the rules came: 551 env
+# references, 320 placements, 123 two-PVC tasks, 69 GPU pods (1,063). The count may only go down.
+RUNTIME_FINDINGS_ON_CORPUS = 1063
+NOT_YET_RUNNABLE = pytest.mark.xfail(
+    strict=True, reason="generated output does not yet follow the controller's rules"
+)
 
 
 @pytest.mark.parametrize("case", sorted(CASES.glob("*.yaml")), ids=lambda p: p.stem)
@@ -111,14 +133,20 @@ def test_converted_gpu_notebook_resources_have_no_errors(tmp_path: Path) -> None
     folders = [tmp_path / d for d in ("tasks", "pipelines", "examples")]
     report = validate_paths(folders)
     assert report.checked >= 4  # pipeline, two tasks, example run
-    assert _errors(report.diagnostics) == []
+    assert _admission_errors(report.diagnostics) == []
 
 
 def test_converted_gpu_notebook_triggers_have_no_errors(tmp_path: Path) -> None:
     written = _convert_gpu_notebook(tmp_path)
     assert any(rel.startswith("triggers/") for rel in written)
     report = validate_paths([tmp_path])  # the templates are checked against the pipeline
-    assert _errors(report.diagnostics) == []
+    assert _admission_errors(report.diagnostics) == []
+
+
+@NOT_YET_RUNNABLE
+def test_converted_gpu_notebook_follows_the_controllers_rules(tmp_path: Path) -> None:
+    _convert_gpu_notebook(tmp_path)
+    assert _runtime_findings(validate_paths([tmp_path]).diagnostics) == []
 
 
 def _validate(text: str) -> list[Diagnostic]:
@@ -327,7 +355,9 @@ def test_converted_corpus_has_no_errors(tmp_path: Path) -> None:
     report = validate_paths([tmp_path])
     assert report.checked > 2000
     assert report.bad_input == []
-    assert _errors(report.diagnostics) == []
+    assert _admission_errors(report.diagnostics) == []
+    # Pinned until the output is runnable: the count may only go down.
+    assert len(_runtime_findings(report.diagnostics)) <= RUNTIME_FINDINGS_ON_CORPUS
 
 
 # --- the pieces: Tekton's reference patterns, Go's formats, positions ---------------------------

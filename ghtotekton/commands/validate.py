@@ -15,11 +15,22 @@ from typing import Any
 
 from ghtotekton.errors import Diagnostic, ExitCode
 from ghtotekton.tekton.sarif import to_sarif
-from ghtotekton.tekton.validate import RULES, Report, order_key, validate_paths
+from ghtotekton.tekton.validate import RULES, ClusterSettings, Report, order_key, validate_paths
+from ghtotekton.tekton.validate_runtime import read_cluster_settings
 
 
-def run(*, paths: list[Path], format: str = "text") -> int:
-    report = validate_paths(paths)
+def run(
+    *,
+    paths: list[Path],
+    format: str = "text",
+    coschedule: str | None = None,
+    flags: Path | None = None,
+) -> int:
+    if flags is not None:
+        settings = read_cluster_settings(flags, coschedule)
+    else:
+        settings = ClusterSettings(coschedule=coschedule or "workspaces")
+    report = validate_paths(paths, settings)
     findings = sorted([*report.bad_input, *report.diagnostics], key=order_key)
     out = sys.stdout
     if format == "json":

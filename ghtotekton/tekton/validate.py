@@ -37,13 +37,16 @@ from ghtotekton.tekton.validate_pipelines import PipelineChecks
 from ghtotekton.tekton.validate_refs import Locator, ParamScope
 from ghtotekton.tekton.validate_rules import RULES, Rule
 from ghtotekton.tekton.validate_runs import RunChecks
+from ghtotekton.tekton.validate_runtime import COSCHEDULE_MODES, ClusterSettings, RuntimeChecks
 from ghtotekton.tekton.validate_tasks import TaskChecks, TaskScope
 from ghtotekton.tekton.validate_triggers import TriggerChecks
-from ghtotekton.yamlsource import YamlDocument, load_yaml_documents, read_limited
+from ghtotekton.yamlsource import PathKey, YamlDocument, load_yaml_documents, read_limited
 
 __all__ = [
+    "COSCHEDULE_MODES",
     "RULES",
     "YAML_SUFFIXES",
+    "ClusterSettings",
     "Document",
     "Report",
     "Rule",
@@ -111,8 +114,9 @@ def load_documents(path: Path, display: str) -> tuple[SourceFile, list[YamlDocum
 # --- entry point ------------------------------------------------------------------------------
 
 
-def validate_paths(paths: Sequence[Path]) -> Report:
-    """Validate every Tekton document under ``paths`` together (cross-references included)."""
+def validate_paths(paths: Sequence[Path], settings: ClusterSettings | None = None) -> Report:
+    """Validate every Tekton document under ``paths`` together (cross-references included),
+    for a cluster set as ``settings`` says (Tekton's defaults when None)."""
     started = time.perf_counter()
     files, problems = collect_files(paths)
     report = Report(files=len(files), bad_input=problems)
@@ -129,7 +133,7 @@ def validate_paths(paths: Sequence[Path]) -> Report:
             if doc.data is not None:
                 documents.append(Document(source, doc, number))
     report.documents = len(documents)
-    validator = Validator(documents)
+    validator = Validator(documents, settings)
     validator.run()
     report.checked = validator.checked
     report.diagnostics = sorted(validator.found, key=order_key)
@@ -137,7 +141,9 @@ def validate_paths(paths: Sequence[Path]) -> Report:
     return report
 
 
-def validate_text(text: str, file: str = "<input>") -> list[Diagnostic]:
+def validate_text(
+    text: str, file: str = "<input>", settings: ClusterSettings | None = None
+) -> list[Diagnostic]:
     """Validate YAML text (tests, and callers that build resources in memory)."""
     source = SourceFile(file, Locator(text.splitlines()))
     documents = [
@@ -145,7 +151,7 @@ def validate_text(text: str, file: str = "<input>") -> list[Diagnostic]:
         for number, doc in enumerate(load_yaml_documents(text, file))
         if doc.data is not None
     ]
-    validator = Validator(documents)
+    validator = Validator(documents, settings)
     validator.run()
     return sorted(validator.found, key=order_key)
 
@@ -162,13 +168,35 @@ def order_key(d: Diagnostic) -> tuple[str, int, int, int, str, str]:
 # --- the validator ----------------------------------------------------------------------------
 
 
-class Validator(TriggerChecks, RunChecks, PipelineChecks, TaskChecks):
+class Validator(TriggerChecks, RunChecks, PipelineChecks, TaskChecks, RuntimeChecks):
     """Runs every check over a set of documents and collects the findings.
 
     The checks live in mixins, one module per family of kinds (``validate_tasks``,
-    ``validate_pipelines``, ``validate_runs``, ``validate_triggers``) on the base of
-    ``validate_core``; this class puts them together and sends each document to its kind's checks.
+    ``validate_pipelines``, ``validate_runs``, ``validate_triggers``, and ``validate_runtime`` for
+    what the controller decides when a run starts) on the base of ``validate_core``; this class
+    puts them together and sends each document to its kind's checks.
     """
+
+    def __init__(self, documents: list[Document], settings: ClusterSettings | None = None) -> None:
+        super().__init__(documents)
+        self.settings = settings or ClusterSettings()
+
+    def task_spec(self, doc: Document, path: PathKey, spec: m.TaskSpec, scope: TaskScope) -> None:
+        super().task_spec(doc, path, spec, scope)
+        self.runtime_task_spec(doc, path, spec)
+
+    def pipeline_run(self, doc: Document, spec: m.PipelineRunSpec) -> None:
+        super().pipeline_run(doc, spec)
+        pipeline = spec.pipeline_spec
+        ref = spec.pipeline_ref
+        if pipeline is None and ref is not None and not ref.resolver and not ref.api_version:
+            target = self.resolve(doc, "Pipeline", ref.name)
+            pipeline = target.resource.spec if target is not None else None
+        self.runtime_pipeline_run(doc, spec, pipeline)
+
+    def task_run(self, doc: Document, spec: m.TaskRunSpec) -> None:
+        super().task_run(doc, spec)
+        self.runtime_task_run(doc, spec)
 
     def _semantics(self, doc: Document) -> None:
         resource = doc.resource

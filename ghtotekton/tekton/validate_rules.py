@@ -90,4 +90,21 @@ RULES: Final = _rules(
     ),
     ("tekton/invalid-trigger", "error", "An EventListener, Trigger or binding Triggers refuses."),
     ("tekton/feature-flag", "info", "A feature that needs a Tekton feature flag or API level."),
+    # What Tekton's controller and Kubernetes decide when the run starts (validate_runtime).
+    (
+        "tekton/one-pvc-per-taskrun",
+        "error",
+        "A TaskRun that binds two PVCs fails at once under coschedule: workspaces.",
+    ),
+    (
+        "tekton/affinity-placement",
+        "error",
+        "A node selector or toleration the PVC's affinity assistant does not get: the pod hangs.",
+    ),
+    (
+        "tekton/env-reference-order",
+        "error",
+        "An env value refers to a variable that comes after it once the stepTemplate is merged.",
+    ),
+    ("tekton/gpu-per-pod", "warning", "Several containers of one pod request GPUs; they add up."),
 )
