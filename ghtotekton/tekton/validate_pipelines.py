@@ -508,12 +508,17 @@ class PipelineChecks(TaskChecks):
             if name in declared or name in seen_matrix:
                 continue
             seen_matrix.add(name)
+            # Tekton passes params a Task does not declare and the Task ignores them
+            # (pkg/reconciler/taskrun/validate_taskrun.go validateParams): likely a typo, but
+            # not a failure, so a warning.
             self.report(
                 doc,
                 where,
                 "tekton/matrix-param",
-                f'matrix param "{name}" is not a param of the task',
+                f'matrix param "{name}" is not a param of the task: each cell gets it and the '
+                "task ignores it",
                 listing("declared", declared),
+                severity="warning",
             )
         self.workspace_calls(doc, here, pt, task, anchor, inline)
 
