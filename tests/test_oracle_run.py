@@ -210,7 +210,9 @@ def _sample() -> list[tuple[str, str]]:
     for repo in sorted(p for p in CORPUS.iterdir() if (p / ".github" / "workflows").is_dir()):
         for wf in sorted((repo / ".github" / "workflows").glob("*.y*ml")):
             try:
-                jobs = (yaml.safe_load(wf.read_text(encoding="utf-8")) or {}).get("jobs") or {}
+                jobs = (yaml.load(wf.read_text(encoding="utf-8"), Loader=_Loader) or {}).get(
+                    "jobs"
+                ) or {}
             except yaml.YAMLError:
                 continue
             if isinstance(jobs, dict) and len(jobs) >= 2:

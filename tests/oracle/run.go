@@ -318,7 +318,12 @@ func drive(c *fakeCluster, prImpl, trImpl *controller.Impl, pr *v1.PipelineRun, 
 
 // reconcile runs one reconcile of one key; requeues and permanent errors are what a work queue
 // would absorb (the status already says what happened), anything else is the harness's fault.
-func reconcile(ctx context.Context, impl *controller.Impl, key string) error {
+func reconcile(ctx context.Context, impl *controller.Impl, key string) (failure error) {
+	defer func() {
+		if r := recover(); r != nil {
+			failure = fmt.Errorf("Tekton's reconciler panicked on %s: %v", key, r)
+		}
+	}()
 	err := impl.Reconciler.Reconcile(ctx, key)
 	if err == nil || controller.IsPermanentError(err) {
 		return nil
