@@ -182,9 +182,11 @@ def test_gpu_notebook_fixture_gpu_only_where_the_notebook_runs() -> None:
     tests = _step(task, "run-the-test-repository-against-the-results")
     assert {"name": "CUDA_VISIBLE_DEVICES", "value": ""} in tests["env"]
     run = yaml.safe_load(files["examples/gpu-notebooks-run.yaml"])
-    [spec] = [s for s in run["spec"]["taskRunSpecs"] if s["pipelineTaskName"] == "notebooks"]
-    assert spec["podTemplate"]["nodeSelector"]
-    assert any(t["key"] == "nvidia.com/gpu" for t in spec["podTemplate"]["tolerations"])
+    # The GPU pool is where the run's pods go, in the run's pod template: the affinity assistant
+    # of the shared claim is placed with that template only (affinity_assistant.go).
+    pod = run["spec"]["taskRunTemplate"]["podTemplate"]
+    assert pod["nodeSelector"]
+    assert any(t["key"] == "nvidia.com/gpu" for t in pod["tolerations"])
 
 
 @pytest.mark.parametrize("split_gpu", [True, False])

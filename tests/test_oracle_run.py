@@ -25,7 +25,8 @@ from tests.github_jobs import expected_runs, read_jobs
 # The known defects of today's output, as Tekton reports them; a case whose every problem is one
 # of them is an expected failure until the generated output is made runnable, any other problem
 # fails the test.
-# - two PVC-backed workspaces in one TaskRun under coschedule: workspaces (pkg/workspace);
+# - two PVC-backed workspaces in one TaskRun under coschedule: workspaces (pkg/workspace), which
+#   the output no longer has (one claim per run) and would be reported if it came back;
 # - Tekton stops scheduling once a task fails (pkg/reconciler/pipelinerun/resources/
 #   pipelinerunstate.go IsStopping) where GitHub goes on running the jobs that do not need the
 #   failed one.
@@ -177,19 +178,20 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Case:
     return cases_in(root, cwd)[0]
 
 
-def test_demo_is_refused_for_two_pvcs_per_taskrun(demo: Case) -> None:
-    """Pins today's defect, as Tekton's reconciler reports it; flips with the runnable output."""
+def test_demo_runs_on_one_claim_where_the_gpu_pool_is(demo: Case) -> None:
+    """The demo once failed every notebook TaskRun for two PVCs and placed its affinity
+    assistants off the GPU pool; Tekton's reconciler now runs it, on one claim."""
     result = oracle.run(demo.root, demo.run_file)
-    assert result.status == "Failed"
-    refused = {t for t, runs in result.by_task.items() if TWO_PVCS in runs[0]["message"]}
-    assert refused and all(t.startswith("notebooks-") for t in refused), result.explain()
-    assert result.by_task["notify"][0]["status"] == "Succeeded"  # only the failure mail runs
-    # The assistants get no GPU placement: the GPU pod could not join them on a tainted pool.
-    assert result.data["affinityAssistants"]
-    assert all(not a["tolerations"] for a in result.data["affinityAssistants"])
+    assert result.status == "Succeeded", result.explain()
+    assert not any(TWO_PVCS in tr["message"] for tr in result.data["taskRuns"])
+    [assistant] = result.data["affinityAssistants"]
+    assert any(t["key"] == "nvidia.com/gpu" for t in assistant["tolerations"])
+    for runs in result.by_task.values():
+        for tr in runs:
+            pod = tr["pod"]
+            assert pod["nodeSelector"] == assistant["nodeSelector"], tr["pipelineTask"]
 
 
-@pytest.mark.xfail(strict=True, reason=f"the demo binds two PVCs per TaskRun: {TWO_PVCS}")
 @pytest.mark.parametrize("outcome", ["all-pass", "failure"])
 def test_demo_runs_as_github_would(demo: Case, outcome: str) -> None:
     failed = first_failable(demo) if outcome == "failure" else None

@@ -76,22 +76,34 @@ def test_pipeline_chains_each_matrix_combination_with_its_own_folder() -> None:
             [source] = [w for w in task["workspaces"] if w["name"] == "source"]
             assert source == {
                 "name": "source",
-                "workspace": "notebooks-files",
-                "subPath": name.split("-")[1],
+                "workspace": "shared",
+                "subPath": f"files/notebooks/{name.split('-')[1]}",
             }
     finals = [t["name"] for t in pipeline["finally"]]
     assert finals[:4] == [f"notebooks-m{i}-finally" for i in range(1, 5)]
     assert "notify" in finals
 
 
-def test_only_gpu_tasks_are_scheduled_on_gpu_nodes() -> None:
-    run = _files()["examples/gpu-notebooks-run.yaml"]["spec"]
-    specs = {s["pipelineTaskName"]: s["podTemplate"] for s in run["taskRunSpecs"]}
-    for name, pod in specs.items():
-        on_gpu = any(t.get("key") == "nvidia.com/gpu" for t in pod.get("tolerations", []))
-        assert on_gpu == name.endswith("-gpu"), name
-    files = next(w for w in run["workspaces"] if w["name"] == "notebooks-files")
-    assert "volumeClaimTemplate" in files
+def test_only_gpu_tasks_hold_a_gpu_and_the_gpu_pool_is_where_the_assistant_goes() -> None:
+    files = _files()
+    run = files["examples/gpu-notebooks-run.yaml"]["spec"]
+    # The tasks share one claim, so their pods join its affinity assistant's node, and the
+    # assistant is placed with taskRunTemplate.podTemplate only (affinity_assistant.go): the
+    # GPU pool's selector and toleration are there, never in taskRunSpecs.
+    pool = run["taskRunTemplate"]["podTemplate"]
+    assert any(t.get("key") == "nvidia.com/gpu" for t in pool["tolerations"])
+    for spec in run.get("taskRunSpecs", []):
+        assert (
+            "tolerations" not in spec["podTemplate"] and "nodeSelector" not in spec["podTemplate"]
+        )
+    [shared] = [w for w in run["workspaces"] if "volumeClaimTemplate" in w]
+    assert shared["name"] == "shared"
+    # Only the GPU tasks request a GPU: the others run on the pool without holding one.
+    pipeline = files["pipelines/gpu-notebooks.yaml"]["spec"]
+    for pt in pipeline["tasks"]:
+        task = files[f"tasks/{pt['taskRef']['name']}.yaml"]["spec"]
+        gpus = [s for s in task["steps"] if "nvidia.com/gpu" in str(s.get("computeResources"))]
+        assert bool(gpus) == pt["name"].endswith("-gpu"), pt["name"]
 
 
 def test_report_gives_the_gpu_seconds_saved() -> None:

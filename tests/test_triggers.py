@@ -316,7 +316,7 @@ def test_storage_class_reaches_the_claim(tmp_path: Path) -> None:
     result = convert_paths([repo], Options(storage_class="fast-ssd"))
     template = by_kind(documents(result), "TriggerTemplate")[0]
     spaces = {w["name"]: w for w in template["spec"]["resourcetemplates"][0]["spec"]["workspaces"]}
-    claim = spaces["artifacts"]["volumeClaimTemplate"]["spec"]
+    claim = spaces["shared"]["volumeClaimTemplate"]["spec"]
     assert claim["storageClassName"] == "fast-ssd"
     assert spaces["source"] == {"name": "source", "emptyDir": {}}
 
@@ -459,14 +459,14 @@ def test_gpu_fixture_converts(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     docs = documents_from(tmp_path / "o" / "triggers")
     template = by_kind(docs, "TriggerTemplate")[0]
-    specs = template["spec"]["resourcetemplates"][0]["spec"]["taskRunSpecs"]
-    # GPU scheduling reaches the PipelineRun, for the GPU tasks of the split job only.
-    for spec in specs:
-        on_gpu = any(
-            t.get("key") == "nvidia.com/gpu" for t in spec["podTemplate"].get("tolerations", [])
-        )
-        assert on_gpu == spec["pipelineTaskName"].endswith("-gpu"), spec["pipelineTaskName"]
-    assert any(s["pipelineTaskName"].endswith("-gpu") for s in specs)
+    run = template["spec"]["resourcetemplates"][0]["spec"]
+    # GPU scheduling reaches the PipelineRun where the affinity assistant of the run's claim
+    # gets it too: the run's pod template, beside the service account.
+    pool = run["taskRunTemplate"]["podTemplate"]
+    assert run["taskRunTemplate"]["serviceAccountName"]
+    assert any(t.get("key") == "nvidia.com/gpu" for t in pool["tolerations"])
+    for spec in run["taskRunSpecs"]:
+        assert "tolerations" not in spec["podTemplate"], spec["pipelineTaskName"]
 
 
 def documents_from(folder: Path) -> list[dict[str, Any]]:

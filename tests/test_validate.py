@@ -60,15 +60,12 @@ def _runtime_findings(found: list[Diagnostic]) -> list[str]:
     return [d.format() for d in found if d.rule in RUNTIME_RULES]
 
 
-# The converter's output today trips the controller's rules (two PVCs per TaskRun, GPU placement
-# the affinity assistant does not inherit, env references after the stepTemplate merge); these
-# pins flip to passing when the generated output is made runnable, and must then lose the mark.
-# Findings of those rules on the whole converted corpus, measured when the rules came: 551 env
-# references, 320 placements, 123 two-PVC tasks, 69 GPU pods (1,063). The count may only go down.
-RUNTIME_FINDINGS_ON_CORPUS = 1063
-NOT_YET_RUNNABLE = pytest.mark.xfail(
-    strict=True, reason="generated output does not yet follow the controller's rules"
-)
+# Findings of those rules on the whole converted corpus: 1,063 when the rules came (551 env
+# references, 320 placements, 123 two-PVC tasks, 69 GPU pods); 302 once runs share one claim,
+# the GPU pool is in the run's pod template and step env references are resolved (229 env
+# references to variables only a step sets at run time, 69 GPU pods, 4 runs whose tasks ask for
+# two pools). The count may only go down.
+RUNTIME_FINDINGS_ON_CORPUS = 302
 
 
 @pytest.mark.parametrize("case", sorted(CASES.glob("*.yaml")), ids=lambda p: p.stem)
@@ -143,7 +140,6 @@ def test_converted_gpu_notebook_triggers_have_no_errors(tmp_path: Path) -> None:
     assert _admission_errors(report.diagnostics) == []
 
 
-@NOT_YET_RUNNABLE
 def test_converted_gpu_notebook_follows_the_controllers_rules(tmp_path: Path) -> None:
     _convert_gpu_notebook(tmp_path)
     assert _runtime_findings(validate_paths([tmp_path]).diagnostics) == []

@@ -13,7 +13,7 @@ from ghtotekton.convert.github_bundle import github_side
 from ghtotekton.convert.pac import render_pac  # Pipelines-as-Code (issue 5)
 from ghtotekton.convert.report import build_report, migration_map, render_markdown
 from ghtotekton.convert.rules import RuleSet
-from ghtotekton.convert.run_spec import run_workspaces, task_run_specs
+from ghtotekton.convert.run_spec import run_workspaces, task_run_specs, task_run_template
 from ghtotekton.convert.triggers import TriggerFile, pipeline_timeout, render_triggers
 from ghtotekton.convert.workflow import WorkflowConversion
 from ghtotekton.tekton.emit import dump_documents, header_for
@@ -154,6 +154,9 @@ def example_run(
     if params:
         spec["params"] = [{"name": p["name"], "value": p.get("default", "")} for p in params]
     spec["workspaces"] = run_workspaces(conv, storage_class)
+    template = task_run_template(conv)
+    if template:
+        spec["taskRunTemplate"] = template
     specs = task_run_specs(conv)
     if specs:
         spec["taskRunSpecs"] = specs

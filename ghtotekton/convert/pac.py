@@ -47,7 +47,7 @@ from ghtotekton.convert import cel
 from ghtotekton.convert import expressions as cx
 from ghtotekton.convert.findings import Finding
 from ghtotekton.convert.naming import dns_label, param_name, unique
-from ghtotekton.convert.run_spec import run_workspaces, task_run_specs
+from ghtotekton.convert.run_spec import run_workspaces, task_run_specs, task_run_template
 from ghtotekton.convert.triggers import (
     MANAGED,
     PR_DEFAULT_TYPES,
@@ -622,6 +622,9 @@ def pipeline_run(
     if params:
         spec["params"] = params
     spec["workspaces"] = run_workspaces(conv, settings.storage_class)
+    template = task_run_template(conv)
+    if template:
+        spec["taskRunTemplate"] = template
     specs = task_run_specs(conv)
     if specs:
         spec["taskRunSpecs"] = specs

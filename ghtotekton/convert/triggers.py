@@ -24,10 +24,11 @@ from typing import Any, Protocol
 
 from ghtotekton.convert import bucket, cel
 from ghtotekton.convert import expressions as cx
+from ghtotekton.convert.claims import SHARED
 from ghtotekton.convert.findings import Finding
 from ghtotekton.convert.globs import GlobError, Rule, compile_patterns, glob_to_regex
 from ghtotekton.convert.naming import dns_label, param_name, unique
-from ghtotekton.convert.run_spec import run_workspaces, task_run_specs
+from ghtotekton.convert.run_spec import run_workspaces, task_run_specs, task_run_template
 from ghtotekton.convert.workflow import WorkflowConversion
 from ghtotekton.errors import Diagnostic, InputError, Position
 from ghtotekton.github import expressions as ex
@@ -650,8 +651,8 @@ def tkn_start(conv: WorkflowConversion) -> str:
         if p["name"].startswith("inputs-"):
             parts.append(f"-p {p['name']}={_shell_word(str(p.get('default', '')))}")
     parts.append("-w name=source,emptyDir=")
-    if "artifacts" in conv.workspaces:
-        parts.append("-w name=artifacts,volumeClaimTemplateFile=pvc.yaml")
+    if SHARED in conv.workspaces:
+        parts.append(f"-w name={SHARED},volumeClaimTemplateFile=pvc.yaml")
     parts.append(f"--serviceaccount {PIPELINE_SA} --use-param-defaults --showlog")
     return " ".join(parts)
 
@@ -731,7 +732,7 @@ def trigger_template(
     specs = task_run_specs(conv)
     if specs:
         run_spec["taskRunSpecs"] = specs
-    run_spec["taskRunTemplate"] = {"serviceAccountName": PIPELINE_SA}
+    run_spec["taskRunTemplate"] = task_run_template(conv, serviceAccountName=PIPELINE_SA)
     run_spec["timeouts"] = {"pipeline": pipeline_timeout(conv.pipeline)}
     run: dict[str, Any] = {
         "apiVersion": "tekton.dev/v1",

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from ghtotekton.convert.calls import InlinedCall, inline_call, rewire_calls
+from ghtotekton.convert.claims import CACHE, share_one_claim
+from ghtotekton.convert.env_order import resolve_env_references
 from ghtotekton.convert.findings import Finding, JobOutcome, Status, worst
 from ghtotekton.convert.jobs import (
     SOURCE_ANNOTATION,
@@ -182,10 +184,6 @@ def convert_workflow(
     spec: dict[str, Any] = {}
     if params:
         spec["params"] = [params[k] for k in sorted(params)]
-    spec["workspaces"] = [
-        {"name": ws, **({"optional": True} if ws == "cache" else {})}
-        for ws in sorted(result.workspaces | {"source"})
-    ]
     if not pipeline_tasks and finally_tasks:
         # Only finally jobs were converted (the others call remote workflows): a Pipeline needs
         # tasks, and a task that is not finally cannot read statuses.
@@ -202,6 +200,21 @@ def convert_workflow(
         params[BUNDLE_PARAM] = bundle_param()
         spec["params"] = [params[k] for k in sorted(params)]
         tasks.append(publish_task(shadow=shadow_compare))
+    if share_one_claim(pipeline_tasks + finally_tasks, result.workspaces):
+        result.findings.append(
+            Finding(
+                "partial",
+                "the cache is a folder of the run's claim where a task also shares artifacts or "
+                "files (a TaskRun binds one PVC under Tekton's default coschedule: workspaces): "
+                "it starts empty each run, as an actions/cache miss does",
+                Position(loaded.display, 1, 1),
+                rule="one-claim",
+            )
+        )
+    spec["workspaces"] = [
+        {"name": ws, **({"optional": True} if ws == CACHE else {})}
+        for ws in sorted(result.workspaces | {"source"})
+    ]
     spec["tasks"] = pipeline_tasks
     if finally_tasks:
         for task in finally_tasks:
@@ -221,6 +234,8 @@ def convert_workflow(
             },
             "spec": spec,
         }
+    for task in tasks:
+        resolve_env_references(task)
     result.tasks = tasks
     return result
 
