@@ -184,6 +184,9 @@ def test_demo_runs_on_one_claim_where_the_gpu_pool_is(demo: Case) -> None:
     result = oracle.run(demo.root, demo.run_file)
     assert result.status == "Succeeded", result.explain()
     assert not any(TWO_PVCS in tr["message"] for tr in result.data["taskRuns"])
+    # The claim is deleted when the run is done (tekton.dev/auto-cleanup-pvc, v1.11 and later).
+    [claim] = result.data["persistentVolumeClaims"]
+    assert not claim["keptAfterRun"], claim
     [assistant] = result.data["affinityAssistants"]
     assert any(t["key"] == "nvidia.com/gpu" for t in assistant["tolerations"])
     for runs in result.by_task.values():

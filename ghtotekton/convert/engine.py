@@ -13,7 +13,12 @@ from ghtotekton.convert.github_bundle import github_side
 from ghtotekton.convert.pac import render_pac  # Pipelines-as-Code (issue 5)
 from ghtotekton.convert.report import build_report, migration_map, render_markdown
 from ghtotekton.convert.rules import RuleSet
-from ghtotekton.convert.run_spec import run_workspaces, task_run_specs, task_run_template
+from ghtotekton.convert.run_spec import (
+    run_annotations,
+    run_workspaces,
+    task_run_specs,
+    task_run_template,
+)
 from ghtotekton.convert.triggers import TriggerFile, pipeline_timeout, render_triggers
 from ghtotekton.convert.workflow import WorkflowConversion
 from ghtotekton.tekton.emit import dump_documents, header_for
@@ -165,6 +170,8 @@ def example_run(
     metadata: dict[str, Any] = {"generateName": f"{conv.name}-"}
     if namespace:
         metadata["namespace"] = namespace
+    if annotations := run_annotations(conv):
+        metadata["annotations"] = annotations
     return {
         "apiVersion": "tekton.dev/v1",
         "kind": "PipelineRun",

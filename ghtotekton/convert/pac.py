@@ -47,7 +47,12 @@ from ghtotekton.convert import cel
 from ghtotekton.convert import expressions as cx
 from ghtotekton.convert.findings import Finding
 from ghtotekton.convert.naming import dns_label, param_name, unique
-from ghtotekton.convert.run_spec import run_workspaces, task_run_specs, task_run_template
+from ghtotekton.convert.run_spec import (
+    run_annotations,
+    run_workspaces,
+    task_run_specs,
+    task_run_template,
+)
 from ghtotekton.convert.triggers import (
     MANAGED,
     PR_DEFAULT_TYPES,
@@ -634,6 +639,7 @@ def pipeline_run(
     annotations = {
         SOURCE_ANNOTATION: f"{loaded.display}:{max(line, 1)}",
         **run.annotations,
+        **run_annotations(conv),
         MAX_KEEP_RUNS: str(settings.max_keep_runs),
     }
     return {

@@ -39,6 +39,15 @@ def run_workspaces(conv: WorkflowConversion, storage_class: str | None) -> list[
 
 PLACEMENT = ("nodeSelector", "tolerations")
 
+AUTO_CLEANUP_PVC = "tekton.dev/auto-cleanup-pvc"
+"""Tekton (v1.11 and later) deletes a run's volumeClaimTemplate claims when the run is done
+(``pkg/reconciler/pipelinerun/affinity_assistant.go``); without it every run leaves one."""
+
+
+def run_annotations(conv: WorkflowConversion) -> dict[str, str]:
+    """Annotations every PipelineRun of the workflow carries: the claim's cleanup."""
+    return {AUTO_CLEANUP_PVC: "true"} if SHARED in conv.workspaces else {}
+
 
 def shared_placement(conv: WorkflowConversion) -> dict[str, Any]:
     """Where every pod of the run goes when its tasks share the run's claim.

@@ -28,7 +28,12 @@ from ghtotekton.convert.claims import SHARED
 from ghtotekton.convert.findings import Finding
 from ghtotekton.convert.globs import GlobError, Rule, compile_patterns, glob_to_regex
 from ghtotekton.convert.naming import dns_label, param_name, unique
-from ghtotekton.convert.run_spec import run_workspaces, task_run_specs, task_run_template
+from ghtotekton.convert.run_spec import (
+    run_annotations,
+    run_workspaces,
+    task_run_specs,
+    task_run_template,
+)
 from ghtotekton.convert.workflow import WorkflowConversion
 from ghtotekton.errors import Diagnostic, InputError, Position
 from ghtotekton.github import expressions as ex
@@ -748,6 +753,7 @@ def trigger_template(
                 "ghtotekton.dev/repository-url": "$(tt.params.git-url)",
                 "ghtotekton.dev/pull-request": "$(tt.params.pull-request-number)",
                 "ghtotekton.dev/sender": "$(tt.params.github-actor)",
+                **run_annotations(conv),
             },
         },
         "spec": run_spec,
