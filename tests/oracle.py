@@ -19,10 +19,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.conftest import REPO
 
 SOURCE = REPO / "tests" / "oracle"
+TWO_PVCS = "more than one PersistentVolumeClaim is bound"
+"""Tekton's TaskRun reconciler refusing a TaskRun with two PVCs (pkg/workspace/validate.go)."""
+YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: outputs are large
 BINARY = REPO / ".oracle" / "bin" / "tekton-oracle"
 
 

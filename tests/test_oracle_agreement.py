@@ -39,10 +39,10 @@ from tests.conftest import CORPUS, FIXTURES, SHARED, need_shared
 
 INVALID = FIXTURES / "tekton-invalid"
 VALID = FIXTURES / "tekton-valid"
-TWO_PVCS = "more than one PersistentVolumeClaim is bound"
+TWO_PVCS = oracle.TWO_PVCS
 _REF = re.compile(r"(?<!\$)\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
 _TASK_IN_MESSAGE = re.compile(r"`([a-z0-9][a-z0-9.-]*)`")
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Loader = oracle.YAML_LOADER
 
 
 @dataclass

@@ -30,7 +30,7 @@ from tests.github_jobs import expected_runs, read_jobs
 # - Tekton stops scheduling once a task fails (pkg/reconciler/pipelinerun/resources/
 #   pipelinerunstate.go IsStopping) where GitHub goes on running the jobs that do not need the
 #   failed one.
-TWO_PVCS = "more than one PersistentVolumeClaim is bound"
+TWO_PVCS = oracle.TWO_PVCS
 STOPPING = "PipelineRun was stopping"
 KNOWN_DEFECTS = (TWO_PVCS, STOPPING)
 SAMPLE = 36  # corpus pipelines in each outcome (some have no job to fail, or it does not run)
@@ -47,7 +47,7 @@ class Case:
     jobs_file: Path
 
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: the outputs are large
+_Loader = oracle.YAML_LOADER
 
 
 def _load(path: Path) -> list[dict[str, Any]]:
