@@ -43,6 +43,7 @@ NOT_ADMISSION = {
     "affinity-placement.yaml": "placement is decided by the scheduler, not admission",
     "env-reference-order.yaml": "Kubernetes expands env references in the kubelet",
     "gpu-per-pod.yaml": "a warning of ours: the scheduler sums the GPU requests",
+    "gpu-visible.yaml": "a warning of ours: the NVIDIA runtime reads the env in the node",
 }
 
 

@@ -12,7 +12,9 @@ finds, and ``tekton-oracle run`` shows what Tekton and Kubernetes do with it; bo
 - ``env-reference-order``: a container of a Pod Tekton built whose env value names, as
   ``$(VAR)``, a variable that comes at or after it in the container's env (Kubernetes leaves it);
 - ``gpu-per-pod``: a Pod whose containers together request more than one GPU where more than one
-  container requests them.
+  container requests them;
+- ``gpu-visible``: a container of a Pod that requests no GPU and has ``NVIDIA_VISIBLE_DEVICES``
+  naming devices (the NVIDIA runtime shows them to it).
 
 Inputs: our fixtures for each rule and their valid counterparts, Tekton's upstream examples (no
 rule may fire), the demo's output and a sample of the converted corpus. A task the oracle never
@@ -40,6 +42,7 @@ from tests.conftest import CORPUS, FIXTURES, SHARED, need_shared
 INVALID = FIXTURES / "tekton-invalid"
 VALID = FIXTURES / "tekton-valid"
 TWO_PVCS = oracle.TWO_PVCS
+GPU_VAR = "NVIDIA_VISIBLE_DEVICES"
 _REF = re.compile(r"(?<!\$)\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
 _TASK_IN_MESSAGE = re.compile(r"`([a-z0-9][a-z0-9.-]*)`")
 _Loader = oracle.YAML_LOADER
@@ -145,6 +148,9 @@ def oracle_verdicts(
             if len(gpu_containers) > 1:
                 found.add(("gpu-per-pod", task))
             for c in pod["containers"]:
+                shown = next((e.get("value") for e in c["env"] if e["name"] == GPU_VAR), None)
+                if shown not in (None, "", "void", "none") and not _gpus(c):
+                    found.add(("gpu-visible", task))
                 position = {}
                 for i, e in enumerate(c["env"]):
                     position.setdefault(e["name"], i)
@@ -228,7 +234,7 @@ def wrap_tasks(source: Path, folder: Path) -> Path:
 # --- the cases --------------------------------------------------------------------------------
 
 RUN_FIXTURES = ["one-pvc-per-taskrun.yaml", "affinity-placement.yaml"]
-TASK_FIXTURES = ["env-reference-order.yaml", "gpu-per-pod.yaml"]
+TASK_FIXTURES = ["env-reference-order.yaml", "gpu-per-pod.yaml", "gpu-visible.yaml"]
 TABLE: Counter[str] = Counter()
 
 

@@ -11,6 +11,7 @@ from ghtotekton.convert.calls import InlinedCall, inline_call, rewire_calls
 from ghtotekton.convert.claims import CACHE, share_one_claim
 from ghtotekton.convert.env_order import resolve_env_references
 from ghtotekton.convert.findings import Finding, JobOutcome, Status, worst
+from ghtotekton.convert.gpu_visibility import hide_gpus
 from ghtotekton.convert.jobs import (
     SOURCE_ANNOTATION,
     JobConversion,
@@ -28,6 +29,7 @@ from ghtotekton.convert.platform import (
 )
 from ghtotekton.convert.publish import (
     BUNDLE_PARAM,
+    PUBLISH_TASK,
     bundle_param,
     publish_pipeline_task,
     publish_task,
@@ -234,6 +236,9 @@ def convert_workflow(
             },
             "spec": spec,
         }
+    # The publish Task is one for every workflow of a repository: it is ours, in a plain Python
+    # image, and stays the same whatever the workflow's pool.
+    hide_gpus([t for t in tasks if t["metadata"]["name"] != PUBLISH_TASK])
     for task in tasks:
         resolve_env_references(task)
     result.tasks = tasks

@@ -107,4 +107,9 @@ RULES: Final = _rules(
         "An env value refers to a variable that comes after it once the stepTemplate is merged.",
     ),
     ("tekton/gpu-per-pod", "warning", "Several containers of one pod request GPUs; they add up."),
+    (
+        "tekton/gpu-visible",
+        "warning",
+        "A container that requests no GPU but is shown the node's GPUs (NVIDIA_VISIBLE_DEVICES).",
+    ),
 )

@@ -16,6 +16,9 @@ the oracle (``tests/oracle``, ``tests/test_oracle_agreement.py``):
 - ``tekton/env-reference-order``: the stepTemplate merge (``pkg/apis/pipeline/v1/merge.go``, a
   strategic merge with the step as the patch) puts the step's own new variables before the
   template's; Kubernetes expands ``$(VAR)`` only from variables earlier in the list.
+- ``tekton/gpu-visible``: the NVIDIA container runtime shows a container the GPUs its
+  ``NVIDIA_VISIBLE_DEVICES`` names whether or not it requested any (NVIDIA/k8s-device-plugin#61):
+  a container with ``all`` and no GPU request uses the node's GPUs outside the scheduler.
 - ``tekton/gpu-per-pod``: Kubernetes sums the extended resources of all containers of a pod, and
   Tekton never rewrites them (``docs/compute-resources.md``): two containers asking for one GPU
   each make a pod that needs two.
@@ -41,6 +44,7 @@ RUNTIME_RULES: Final = frozenset(
         "tekton/affinity-placement",
         "tekton/env-reference-order",
         "tekton/gpu-per-pod",
+        "tekton/gpu-visible",
     }
 )
 """The rules of this module: what admission lets through and the controller or Kubernetes stops."""
@@ -149,6 +153,39 @@ class RuntimeChecks(ValidatorBase):
     def runtime_task_spec(self, doc: Document, path: PathKey, spec: m.TaskSpec) -> None:
         self._env_order(doc, path, spec)
         self._gpus_per_pod(doc, path, spec)
+        self._gpus_visible(doc, path, spec)
+
+    def _gpus_visible(self, doc: Document, path: PathKey, spec: m.TaskSpec) -> None:
+        template = spec.step_template
+        containers: list[tuple[PathKey, list[EnvVar], ResourceRequirements | None]] = []
+        for i, step in enumerate(spec.steps or []):
+            if step.ref is not None:
+                continue
+            resources = step.compute_resources
+            if resources is None and template is not None:
+                resources = template.compute_resources
+            env = merged_env(template.env if template else None, step.env)
+            containers.append(((*path, "steps", i), env, resources))
+        for i, sidecar in enumerate(spec.sidecars or []):
+            containers.append(
+                ((*path, "sidecars", i), sidecar.env or [], sidecar.compute_resources)
+            )
+        for where, env, resources in containers:
+            shown = next((e.value for e in env if e.name == "NVIDIA_VISIBLE_DEVICES"), None)
+            if (
+                shown is None
+                or shown.strip().lower() in ("void", "none", "")
+                or _gpu_count(resources)
+            ):
+                continue
+            self.report(
+                doc,
+                where,
+                "tekton/gpu-visible",
+                f"NVIDIA_VISIBLE_DEVICES={shown} in a container that requests no GPU: the NVIDIA "
+                "runtime shows it the node's GPUs outside the scheduler",
+                "set NVIDIA_VISIBLE_DEVICES=void where no GPU is requested",
+            )
 
     def _env_order(self, doc: Document, path: PathKey, spec: m.TaskSpec) -> None:
         template = spec.step_template.env if spec.step_template else None
