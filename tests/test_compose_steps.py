@@ -35,6 +35,19 @@ services:
       - .:/src
       - data:/data
     gpus: all
+  lab:
+    image: ghcr.io/acme/lab:1.0
+    command: ["sleep", "infinity"]
+    working_dir: /src/backend
+    volumes:
+      - .:/src
+    deploy:
+      resources:
+        reservations:
+          devices:
+            - driver: nvidia
+              count: 1
+              capabilities: [gpu]
   trainer:
     image: ghcr.io/acme/train:1.0
     runtime: nvidia
@@ -132,6 +145,83 @@ def test_scripts_mixing_compose_with_other_commands_need_a_person(tmp_path: Path
     )
     assert job.steps[0].status == "manual"
     assert "mixes `docker compose` with other commands" in job.steps[0].reason
+
+
+def test_a_script_with_mkdir_before_its_exec_is_one_step_in_the_service_image(
+    tmp_path: Path,
+) -> None:
+    task, _, job = _convert(
+        tmp_path,
+        "      - run: docker compose up -d lab\n"
+        "      - id: nb\n"
+        "        run: |\n"
+        "          mkdir -p reports\n"
+        "          export SEED=42\n"
+        "          docker compose exec -T lab papermill in.ipynb reports/out.ipynb -p seed $SEED\n"
+        "          echo done\n",
+    )
+    step = _step(task, "nb")
+    assert job.steps[1].status == "converted", job.steps[1].reason
+    assert "run in the same step" in job.steps[1].reason
+    assert step["image"] == "ghcr.io/acme/lab:1.0"
+    assert step["computeResources"]["limits"] == {"nvidia.com/gpu": "1"}
+    script = step["script"]
+    assert script.index("mkdir -p reports") < script.index("papermill in.ipynb")
+    assert script.index("papermill in.ipynb") < script.index("echo done")
+    # the exec runs from the service's working_dir (/src/backend, the checkout's backend/)
+    assert 'cd "$(workspaces.source.path)/backend"' in script
+    assert "$(results.output-notebook.path)" in script
+    assert "ghtotekton/notebooks" in script
+    assert "docker" not in script
+
+
+def test_mixed_script_steps_run_in_the_order_written(tmp_path: Path) -> None:
+    """The generated script, run by sh with the compose call's command in place, keeps the
+    order and the exit status of what GitHub ran."""
+    task, _, _ = _convert(
+        tmp_path,
+        "      - run: docker compose up -d app\n"
+        "      - id: two\n"
+        "        run: mkdir -p out && docker compose exec -T app sh -c 'echo hi > out/x'; "
+        "test -s out/x\n",
+    )
+    script = _step(task, "two")["script"]
+    work = tmp_path / "work"
+    (work / "backend").mkdir(parents=True)
+    text = script.replace("$(workspaces.source.path)", str(work))
+    text = "\n".join(line for line in text.splitlines() if "ln -s" not in line)
+    run = subprocess.run(["sh", "-c", text], cwd=work / "backend", capture_output=True)
+    assert run.returncode == 0, run.stderr
+    assert (work / "backend" / "out" / "x").read_text() == "hi\n"
+    failing = text.replace("test -s out/x", "test -s out/missing")
+    assert subprocess.run(["sh", "-c", failing], cwd=work / "backend").returncode != 0
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        # a compose call inside a compound command: not read as a plain command
+        "if true; then docker compose exec -T lab pytest; fi",
+        # two images (and a sidecar started on the way): no single step can run both
+        "mkdir -p r\n          docker compose up -d db\n"
+        "          docker compose exec -T lab pytest\n"
+        "          docker compose run --rm trainer python t.py",
+        # the compose file is looked up after a cd to a computed folder
+        'cd "$DIR"\n          docker compose exec -T lab pytest',
+        # the output of a compose call piped into another command
+        "mkdir -p r\n          docker compose exec -T lab cat x | tee r/y",
+    ],
+)
+def test_mixed_scripts_that_cannot_be_read_safely_stay_manual(tmp_path: Path, script: str) -> None:
+    task, _, job = _convert(
+        tmp_path,
+        "      - run: docker compose up -d lab\n      - id: mixed\n        run: |\n"
+        f"          {script}\n",
+    )
+    assert job.steps[1].status == "manual", script
+    assert "exit 1" in _step(task, "mixed")["script"]
+    # the fallback leaves nothing behind: no sidecar from the calls it undid
+    assert not task["spec"].get("sidecars")
 
 
 def test_an_unknown_service_or_missing_file_is_manual(tmp_path: Path) -> None:

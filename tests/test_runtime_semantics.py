@@ -227,3 +227,68 @@ def test_always_and_failure_steps_follow_github_when_all_succeed(tmp_path: Path)
     assert "after-failure" in out and "report-always" in out and "main-only-if-ok" in out
     assert "on-failure" not in out
     assert run.steps[-1].returncode == 0
+
+
+def test_inputs_and_env_computed_from_step_outputs_and_defaults_reach_the_program(
+    tmp_path: Path,
+) -> None:
+    """What no Kubernetes env value can hold (an earlier step's output inside a string, an
+    `a || b` default, a secret inside a string) is computed by the step's shell, with GitHub's
+    value; a local action's input built from expressions too."""
+    repo = tmp_path / "repo"
+    action = repo / ".github" / "actions" / "hello"
+    action.mkdir(parents=True)
+    (action / "action.yml").write_text(
+        textwrap.dedent(
+            """\
+            name: hello
+            inputs:
+              title: {description: t, required: true}
+            runs:
+              using: composite
+              steps:
+                - shell: bash
+                  env:
+                    TITLE: ${{ inputs.title }}
+                  run: echo "title=$TITLE"
+            """
+        )
+    )
+    tasks = tasks_of(
+        tmp_path,
+        """\
+        on: push
+        jobs:
+          build:
+            runs-on: ubuntu-latest
+            steps:
+              - id: names
+                run: echo "report=nb-x" >> "$GITHUB_OUTPUT"
+              - env:
+                  NAME: "report ${{ steps.names.outputs.report }} \\"quoted\\" $HOME"
+                  MISSING: ${{ steps.names.outputs.nothing || 'fallback' }}
+                  TOKEN: "Bearer ${{ secrets.API_TOKEN }}"
+                run: |
+                  printf 'name=%s\\n' "$NAME"
+                  printf 'missing=%s\\n' "$MISSING"
+                  printf 'token=%s\\n' "$TOKEN"
+              - uses: ./.github/actions/hello
+                with:
+                  title: failed on ${{ github.ref_name }} (${{ steps.names.outputs.report }})
+        """,
+    )
+    task = tasks["build"]
+    for step in task["spec"]["steps"]:
+        assert "${{" not in str(step.get("env", "")), step["name"]
+    run = run_task(
+        task,
+        tmp_path / "run",
+        params={"github-ref-name": "main"},
+        secrets={"API_TOKEN": "s3cret"},
+    )
+    assert all(s.returncode == 0 for s in run.steps), run.steps
+    out = "".join(s.stdout for s in run.steps)
+    assert 'name=report nb-x "quoted" $HOME' in out
+    assert "missing=fallback" in out
+    assert "token=Bearer s3cret" in out
+    assert "title=failed on main (nb-x)" in out

@@ -84,6 +84,8 @@ class ComposeOutcome:
     """Every call was one with nothing to do in Tekton (``down``, ``pull``, ``logs`` ...)."""
     binds: list[dict[str, str]] = field(default_factory=list)
     """Per step: container folder -> its place in the source workspace (checkout bind mounts)."""
+    mixed: bool = False
+    """One step runs the whole script: its compose calls became ``(cd DIR && exec CMD)`` lines."""
 
 
 def convert_compose_run(
@@ -97,7 +99,9 @@ def convert_compose_run(
 ) -> ComposeOutcome | None:
     """The Tekton form of a script made only of compose calls; None when it has other commands."""
     segments = compose_segments(script)
-    if segments is None or len(segments) != len(calls):
+    if segments is None:
+        return _mixed(calls, script, workdir, step_env, session, name, where)
+    if len(segments) != len(calls):
         return None
     out = ComposeOutcome([], "converted", [], [])
     for index, (call, raw) in enumerate(zip(calls, segments, strict=True)):
@@ -135,7 +139,13 @@ def compose_segments(script: str) -> list[str] | None:
 
 
 def _split_commands(text: str) -> list[str]:
-    parts: list[str] = []
+    return [command for command, _separator in _commands_with_separators(text)]
+
+
+def _commands_with_separators(text: str) -> list[tuple[str, str]]:
+    """(command, the ``&&``/``||``/``;`` after it, or "") at unquoted separators; a comment ends
+    the line."""
+    parts: list[tuple[str, str]] = []
     quote = ""
     start = i = 0
     while i < len(text):
@@ -151,15 +161,15 @@ def _split_commands(text: str) -> list[str]:
         elif c == "#" and (i == 0 or text[i - 1].isspace()):
             break
         elif text.startswith(("&&", "||"), i):
-            parts.append(text[start:i])
+            parts.append((text[start:i], text[i : i + 2]))
             i += 2
             start = i
             continue
         elif c == ";":
-            parts.append(text[start:i])
+            parts.append((text[start:i], ";"))
             start = i + 1
         i += 1
-    parts.append(text[start:i])
+    parts.append((text[start:i], ""))
     return parts
 
 
@@ -174,6 +184,137 @@ def _has_unquoted(text: str, char: str) -> bool:
         elif c == char:
             return True
     return False
+
+
+_DOCKER = re.compile(r"(?:^|[\s;&|(`])(?:docker|docker-compose|podman)(?=\s|$)")
+_CD = re.compile(r"^cd\s+(?P<path>\S+)$")
+
+
+@dataclass(slots=True)
+class _Piece:
+    """One command of a script line, the separator after it, and what it becomes."""
+
+    text: str
+    separator: str
+    compose: bool
+    rendered: str = ""
+
+
+def _script_pieces(script: str) -> list[list[_Piece]] | None:
+    """The script's commands per logical line, or None where reading them as plain commands
+    could be wrong: a heredoc, a quote across lines, or ``docker`` outside a compose call
+    that starts its command (inside ``then``, a function, a pipe or a substitution)."""
+    joined = re.sub(r"[ \t]*\\\n\s*", " ", script)
+    if "<<" in joined:
+        return None
+    out: list[list[_Piece]] = []
+    for line in joined.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        try:
+            shlex.split(stripped, comments=True)
+        except ValueError:
+            return None
+        pieces: list[_Piece] = []
+        for command, separator in _commands_with_separators(stripped):
+            text = command.strip()
+            if not text:
+                continue
+            compose = bool(_COMPOSE_START.match(text))
+            if compose and _has_unquoted(text, "|"):
+                return None
+            if not compose and (_DOCKER.search(text) or ("$(" in text and "docker" in text)):
+                return None
+            pieces.append(_Piece(text, separator, compose))
+        out.append(pieces)
+    return out
+
+
+def _mixed(
+    calls: list[ComposeCall],
+    script: str,
+    workdir: str | None,
+    step_env: dict[str, str],
+    session: ComposeSession,
+    name: str,
+    where: Position,
+) -> ComposeOutcome | None:
+    """A script that runs commands (``mkdir``, ``cd``, ``export`` ...) around its compose calls,
+    as one step in the image of the service it runs or execs in: compose bind-mounts the
+    checkout, so what those commands do to files is seen the same way in the pod; each compose
+    call becomes its command, run from the service's working directory. None when the calls
+    need more than one image, or when the script cannot be read as plain commands."""
+    lines = _script_pieces(script)
+    if lines is None:
+        return None
+    pieces = [p for line in lines for p in line]
+    composed = [p for p in pieces if p.compose]
+    if not composed or len(composed) != len(calls):
+        return None
+    saved = _snapshot(session)
+    temp = ComposeOutcome([], "converted", [], [])
+    cwd = workdir
+    calls_left = iter(calls)
+    for piece in pieces:
+        if not piece.compose:
+            moved = _CD.match(piece.text)
+            if moved:
+                path = moved.group("path").strip("'\"")
+                if "$" in path or "~" in path or path.startswith("/"):
+                    _restore(session, saved)
+                    return None
+                cwd = posixpath.normpath(posixpath.join(cwd or ".", path))
+            continue
+        before = len(temp.steps)
+        _one_call(next(calls_left), piece.text, cwd, step_env, session, name, where, temp)
+        if len(temp.steps) == before:
+            piece.rendered = ":"
+            continue
+        made = temp.steps[-1]
+        command = made["script"].rstrip("\n").split("\n")[-1].removeprefix("exec ")
+        piece.rendered = f'(cd "{made["workingDir"]}" && exec {command})'
+    same = ("image", "env", "computeResources", "volumeMounts", "securityContext")
+    first = temp.steps[0] if temp.steps else None
+    if first is None or any(s.get(k) != first.get(k) for s in temp.steps[1:] for k in same):
+        _restore(session, saved)
+        return None
+    links: list[str] = []
+    for made in temp.steps:
+        for line in made["script"].rstrip("\n").split("\n")[2:-1]:
+            if line not in links:
+                links.append(line)
+    body = [
+        " ".join(f"{p.rendered or p.text} {p.separator}".rstrip() for p in line) for line in lines
+    ]
+    step = {k: v for k, v in first.items() if k != "script"}
+    step["name"] = name
+    step["workingDir"] = _source(workdir)
+    step["script"] = "\n".join(["#!/bin/sh", "set -e", *links, *body]) + "\n"
+    binds: dict[str, str] = {}
+    for found in temp.binds:
+        binds.update(found)
+    reasons = [
+        *temp.reasons,
+        "the script's other commands run in the same step, in the service's image, on the "
+        "checkout compose bind-mounts",
+    ]
+    return ComposeOutcome(
+        [step], temp.status, reasons, temp.findings, dropped_only=False, binds=[binds], mixed=True
+    )
+
+
+def _snapshot(session: ComposeSession) -> tuple[Any, ...]:
+    return (
+        dict(session.started), list(session.sidecars), dict(session.volumes),
+        set(session.host_aliases), dict(session.image_params), session.gpu, set(session.noted),
+    )  # fmt: skip
+
+
+def _restore(session: ComposeSession, saved: tuple[Any, ...]) -> None:
+    """Undo what compose calls set up when their script falls back to a manual stub."""
+    (session.started, session.sidecars, session.volumes, session.host_aliases,
+     session.image_params, session.gpu, session.noted) = saved  # fmt: skip
 
 
 def _worse(out: ComposeOutcome, status: Status) -> None:

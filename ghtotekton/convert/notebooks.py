@@ -11,6 +11,7 @@ from __future__ import annotations
 import posixpath
 import re
 import shlex
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ghtotekton.errors import Position
@@ -143,9 +144,15 @@ def with_notebook_results(script: str, command_line: str, suffix: str) -> str | 
     lines = script.rstrip("\n").split("\n")
     if out is None or not lines[-1].startswith("exec "):
         return None
-    path = _quoted(out)
     body = lines[-1][len("exec ") :]
-    tail = [
+    return "\n".join([*lines[:-1], *_recorded(body, out, suffix), 'exit "$ght_rc"']) + "\n"
+
+
+def _recorded(body: str, written: str, suffix: str) -> list[str]:
+    """Lines that run ``body`` (a notebook run writing ``written``), record its results and copy
+    the notebook into the artifacts workspace, with the exit code left in ``$ght_rc``."""
+    path = _quoted(written)
+    return [
         "ght_start=$(date +%s)",
         "set +e",
         body,
@@ -155,9 +162,38 @@ def with_notebook_results(script: str, command_line: str, suffix: str) -> str | 
         f'echo $(( $(date +%s) - ght_start )) > "$(results.execution-seconds{suffix}.path)"',
         f'if [ -f {path} ]; then mkdir -p "$(workspaces.artifacts.path)/{COPIES}" && '
         f'cp {path} "$(workspaces.artifacts.path)/{COPIES}/"; fi',
-        'exit "$ght_rc"',
     ]
-    return "\n".join([*lines[:-1], *tail]) + "\n"
+
+
+_INLINE = re.compile(r'^(?P<indent>\s*)\(cd "(?P<dir>[^"]*)" && exec (?P<body>.*)\)$')
+
+
+def with_inline_notebook_results(
+    script: str, suffixes: Iterator[str]
+) -> tuple[str, list[tuple[str, str]]]:
+    """``script`` where each line ``(cd "DIR" && exec CMD)`` whose CMD executes a notebook also
+    records its results (one suffix each, in order) and copies the notebook, as
+    ``with_notebook_results`` does for a last ``exec`` line; and the (notebook as written, DIR)
+    of each, for the GitHub side."""
+    lines: list[str] = []
+    found: list[tuple[str, str]] = []
+    for line in script.rstrip("\n").split("\n"):
+        match = _INLINE.match(line)
+        written = notebook_output(match.group("body")) if match else None
+        if match is None or written is None:
+            lines.append(line)
+            continue
+        indent, folder = match.group("indent"), match.group("dir")
+        block = [
+            "ght_back=$(pwd)",
+            f'cd "{folder}"',
+            *_recorded(match.group("body"), written, next(suffixes)),
+            'cd "$ght_back"',
+            '[ "$ght_rc" = 0 ] || exit "$ght_rc"',
+        ]
+        lines.extend(indent + b for b in block)
+        found.append((written, folder))
+    return "\n".join(lines) + "\n", found
 
 
 def notebook_results(suffix: str) -> list[dict[str, str]]:
@@ -206,7 +242,7 @@ def outputs_in(script: str) -> list[str]:
         expressions.append(match.group(0))
         return f"GHTEXPR{len(expressions) - 1}X"
 
-    held = _EXPRESSION.sub(hold, script)
+    held = re.sub(r"[ \t]*\\\n\s*", " ", _EXPRESSION.sub(hold, script))  # continuation lines
     found = []
     for line in held.splitlines():
         out = notebook_output(line)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +19,7 @@ from ghtotekton.convert import expressions as cx
 from ghtotekton.convert.compose_steps import SOURCE, ComposeSession, convert_compose_run
 from ghtotekton.convert.findings import Finding, Status, StepOutcome, worst
 from ghtotekton.convert.github_bundle import STEP_IDS as BUNDLE_STEP_IDS
-from ghtotekton.convert.naming import dns_label, unique
+from ghtotekton.convert.naming import dns_label, env_name, unique
 from ghtotekton.convert.notebooks import (
     NotebookCopy,
     container_path,
@@ -26,6 +27,7 @@ from ghtotekton.convert.notebooks import (
     host_path,
     notebook_results,
     outputs_in,
+    with_inline_notebook_results,
     with_notebook_results,
 )
 from ghtotekton.convert.rules import (
@@ -89,6 +91,12 @@ class Converted:
 def convert_step(step: m.Step, index: int, ctx: StepContext) -> list[Converted]:
     """Convert one step; a local composite action yields one Converted per inlined step."""
     converted = _convert_step(step, index, ctx)
+    for item in converted:
+        for out in item.steps:
+            if not apply_shell_values(out):
+                item.outcome.status = worst([item.outcome.status, "partial"])
+                reason = "an input needs a value only a shell can compute, and the step has none"
+                item.outcome.reason = "; ".join(r for r in (item.outcome.reason, reason) if r)
     if ctx.track_status:
         for item in converted:
             for out in item.steps:
@@ -287,6 +295,7 @@ def _compose_run(
             "the script mixes `docker compose` with other commands and a pod has no Docker "
             "daemon: split it into steps that only call compose, or run the commands as steps"
         )
+        ctx.step_names.discard(name)  # the stub takes the step's own name
         return _stub(step, index, label, where, ctx, "manual", "compose", reason)
     ctx.findings.extend(result.findings)
     host_env = _step_env(step, ctx, name)
@@ -302,6 +311,14 @@ def _compose_run(
             body = out["script"].split("\n", 2)[2]
             out["script"] = f"#!/usr/bin/env bash\nset -e\n{prelude}\n{body}"
         _apply_step_flags(step, out, ctx)
+        if result.mixed:
+            out["script"], runs = with_inline_notebook_results(out["script"], _suffixes(ctx))
+            for written_here, folder in runs:
+                written = next(github_form, None) or written_here
+                found = container_path(written, folder, result.binds[i], SOURCE)
+                _note_notebook(ctx, written, found, label, where)
+            steps.append(out)
+            continue
         suffix = f"-{len(ctx.results) // 2 + 1}" if ctx.results else ""
         last_line = out["script"].rstrip().split("\n")[-1]
         recorded = with_notebook_results(out["script"], last_line, suffix)
@@ -312,21 +329,37 @@ def _compose_run(
             tekton_form = outputs_in(last_line)
             written = next(github_form, None) or (tekton_form[0] if tekton_form else "")
             found = container_path(written, out.get("workingDir", ""), result.binds[i], SOURCE)
-            if found is not None and "$(" in found:
-                found = None  # a Tekton reference: not a path the GitHub job can name
-            why = (
-                ""
-                if found is not None
-                else "it stays inside the service's container (no bind mount of the checkout "
-                "holds it)"
-            )
-            ctx.notebooks.append(NotebookCopy(written, found, label, where, why))
+            _note_notebook(ctx, written, found, label, where)
         steps.append(out)
     status: Status = "dropped" if result.dropped_only else result.status
     reasons = "; ".join(result.reasons)
     tekton = steps[0]["name"] if steps else ""
     outcome = StepOutcome(index, label, where, status, "compose", reasons, None, tekton)
     return Converted(steps, outcome)
+
+
+def _suffixes(ctx: StepContext) -> Iterator[str]:
+    """Result-name suffixes for the next notebook runs of the Task ("" first, then -2, -3 ...):
+    each call records its two results before the next suffix is drawn."""
+    while True:
+        suffix = f"-{len(ctx.results) // 2 + 1}" if ctx.results else ""
+        ctx.results.extend(notebook_results(suffix))
+        ctx.workspaces.add("artifacts")
+        yield suffix
+
+
+def _note_notebook(
+    ctx: StepContext, written: str, found: str | None, label: str, where: Position
+) -> None:
+    """Where the GitHub job finds a notebook a compose step executed (for ``--shadow-compare``)."""
+    if found is not None and "$(" in found:
+        found = None  # a Tekton reference: not a path the GitHub job can name
+    why = (
+        ""
+        if found is not None
+        else "it stays inside the service's container (no bind mount of the checkout holds it)"
+    )
+    ctx.notebooks.append(NotebookCopy(written, found, label, where, why))
 
 
 def _merge_env(host: list[dict[str, Any]], container: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -401,25 +434,28 @@ def _quote_echo(text: str) -> str:
 def _step_env(step: m.Step, ctx: StepContext, name: str) -> list[dict[str, Any]]:
     env: list[dict[str, Any]] = [{"name": "GITHUB_OUTPUT", "value": f"{GHT_DIR}/outputs/{name}"}]
     if isinstance(step.env, dict):
-        env.extend(env_entries(step.env, ctx.scope))
+        env.extend(env_entries(step.env, ctx.scope, shell=True))
     elif isinstance(step.env, str):
         ctx.scope.problems.append(cx.Untranslatable(step.env, "`env:` given as one expression"))
     return env
 
 
-def env_entries(values: dict[str, m.Scalar], scope: cx.Scope) -> list[dict[str, Any]]:
+def env_entries(
+    values: dict[str, m.Scalar], scope: cx.Scope, *, shell: bool = False
+) -> list[dict[str, Any]]:
     """``env:`` mapping -> Tekton env entries; expressions become param substitutions or refs."""
     out: list[dict[str, Any]] = []
     for key, raw in values.items():
-        out.append(env_entry(key, m.scalar_text(raw), scope))
+        out.append(env_entry(key, m.scalar_text(raw), scope, shell=shell))
     return out
 
 
-def env_entry(key: str, text: str, scope: cx.Scope) -> dict[str, Any]:
+def env_entry(key: str, text: str, scope: cx.Scope, *, shell: bool = False) -> dict[str, Any]:
     """One env var whose value may hold expressions.
 
     A whole-value secret or config reference becomes ``valueFrom``; other references become
-    Tekton substitutions (params are data here, never script text).
+    Tekton substitutions (params are data here, never script text). With ``shell`` (a step's
+    own env), a value that only a shell can compute is left for ``apply_shell_values``.
     """
     found = ex.find_expressions(text)
     if not found:
@@ -430,6 +466,10 @@ def env_entry(key: str, text: str, scope: cx.Scope) -> dict[str, Any]:
             src = scope.source_of(path)
             if isinstance(src, cx.Source) and src.kind in ("secret", "configmap"):
                 return value_from(key, src)
+    if shell and any(_needs_shell(item, scope) for item in found):
+        deferred = _shell_entry(key, text, found, scope)
+        if deferred is not None:
+            return deferred
     parts: list[str] = []
     last = 0
     for item in found:
@@ -439,6 +479,84 @@ def env_entry(key: str, text: str, scope: cx.Scope) -> dict[str, Any]:
         parts.append(value if value is not None else text[item.start : item.end])
     parts.append(text[last:])
     return {"name": key, "value": "".join(parts)}
+
+
+SHELL_VALUE = "ght-shell"
+"""Key of an env entry whose value only the step's shell can compute (see ``_shell_entry``)."""
+
+
+def _needs_shell(item: ex.Embedded, scope: cx.Scope) -> bool:
+    """A value no env entry can hold: an earlier step's output, a secret inside a string, or an
+    ``a || b`` default."""
+    if item.node is None or isinstance(item.node, ex.Literal):
+        return False
+    if isinstance(item.node, ex.Logical):
+        return True
+    path = cx.reference_path(item.node)
+    if path is None:
+        return False
+    src = scope.resolve(path)
+    return isinstance(src, cx.Source) and src.kind in ("runtime", "secret", "configmap")
+
+
+def _shell_entry(
+    key: str, text: str, found: list[ex.Embedded], scope: cx.Scope
+) -> dict[str, Any] | None:
+    """An env var the step's script sets before its own text runs: ``export KEY="..."`` with the
+    same ``${VAR}`` forms scripts use (earlier steps' outputs read from their ``$GITHUB_OUTPUT``
+    files, secrets from their env). None when a part has no shell form either."""
+    problems = len(scope.problems)
+    prelude: list[str] = []
+    parts: list[str] = []
+    last = 0
+    for item in found:
+        parts.append(_double_quoted(text[last : item.start]))
+        last = item.end
+        value = cx.shell_value(item.node, scope, prelude) if item.node is not None else None
+        if value is None:
+            del scope.problems[problems:]
+            return None
+        parts.append(value)
+    parts.append(_double_quoted(text[last:]))
+    return {"name": key, SHELL_VALUE: ("".join(parts), prelude), "value": text}
+
+
+def _double_quoted(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$").replace("`", "\\`")
+
+
+def apply_shell_values(step: dict[str, Any]) -> bool:
+    """Move the env entries only a shell can compute into the step's script, right after its
+    shebang and ``set`` lines; False when the step has no shell script to put them in (the
+    entries then keep the workflow's text, for a finding)."""
+    env = step.get("env") or []
+    deferred = [e for e in env if SHELL_VALUE in e]
+    if not deferred:
+        return True
+    script = step.get("script", "")
+    first = script.split("\n", 1)[0]
+    if not first.startswith("#!") or not any(sh in first for sh in ("/sh", "bash", "dash")):
+        for entry in deferred:
+            del entry[SHELL_VALUE]
+        return False
+    lines = script.split("\n")
+    at = 1
+    while at < len(lines) and lines[at].startswith("set "):
+        at += 1
+    added: list[str] = []
+    for entry in deferred:
+        word, prelude = entry.pop(SHELL_VALUE)
+        for line in prelude:
+            if line not in added:
+                added.append(line)
+        added.append(f'export {entry["name"]}="{word}"')
+    if any("ght_output" in line for line in added):
+        added.insert(0, f". {GHT_DIR}/lib.sh")
+    step["env"] = [e for e in env if e not in deferred]
+    if not step["env"]:
+        del step["env"]
+    step["script"] = "\n".join([*lines[:at], *added, *lines[at:]])
+    return True
 
 
 def value_from(key: str, src: cx.Source) -> dict[str, Any]:
@@ -517,7 +635,7 @@ def _inputs(
                         action="move it to a Kubernetes secret",
                     )
                 )
-        env.append(env_entry(input_env_name(key), text, ctx.scope))
+        env.append(env_entry(input_env_name(key), text, ctx.scope, shell=True))
     return static, env, []
 
 
@@ -589,7 +707,7 @@ def _rule_step(
         out_env = [{"name": "GITHUB_OUTPUT", "value": f"{GHT_DIR}/outputs/{name}"}, *env]
         out_env.extend({"name": k, "value": v} for k, v in rendered.get("env", {}).items())
         if isinstance(step.env, dict):
-            out_env.extend(env_entries(step.env, ctx.scope))
+            out_env.extend(env_entries(step.env, ctx.scope, shell=True))
         out["env"] = out_env
         script = rendered["script"]
         guard = _guard(step, ctx)
@@ -624,9 +742,12 @@ def _docker_step(
         out["command"] = [m.scalar_text(with_["entrypoint"])]
     if "args" in with_:
         out["args"] = shlex.split(m.scalar_text(with_["args"]))
-    env = [env_entry(input_env_name(k), m.scalar_text(v), ctx.scope) for k, v in with_.items()]
+    env = [
+        env_entry(input_env_name(k), m.scalar_text(v), ctx.scope, shell=True)
+        for k, v in with_.items()
+    ]
     if isinstance(step.env, dict):
-        env.extend(env_entries(step.env, ctx.scope))
+        env.extend(env_entries(step.env, ctx.scope, shell=True))
     if env:
         out["env"] = env
     _apply_step_flags(step, out, ctx)
@@ -669,7 +790,7 @@ def _local_action(
                 inner = cx.reference_path(found[0].node)
                 if inner is not None:
                     return outer.source_of(inner)
-            return cx.Untranslatable(text, "an input computed from an expression")
+            return _computed_input(key, text, found, outer)
         return outer.source_of(ref)
 
     inner_scope = cx.Scope(resolve)
@@ -690,6 +811,26 @@ def _local_action(
     for env_var, source in inner_scope.used.items():
         outer.used.setdefault(env_var, source)
     return results
+
+
+def _computed_input(
+    key: str, text: str, found: list[ex.Embedded], outer: cx.Scope
+) -> cx.Source | cx.Untranslatable:
+    """An action input such as ``failed on ${{ github.ref_name }}``: the shell of the step that
+    reads it computes it (``printf`` of the same ``${VAR}`` forms scripts use)."""
+    prelude: list[str] = []
+    parts: list[str] = []
+    last = 0
+    for item in found:
+        parts.append(_double_quoted(text[last : item.start]))
+        last = item.end
+        value = cx.shell_value(item.node, outer, prelude) if item.node is not None else None
+        if value is None:
+            return cx.Untranslatable(text, "an input computed from an expression")
+        parts.append(value)
+    parts.append(_double_quoted(text[last:]))
+    command = "; ".join([*prelude, f"printf '%s' \"{''.join(parts)}\""])
+    return cx.Source("runtime", env=env_name("GHT_INPUT", key), text=command)
 
 
 def _stub(
