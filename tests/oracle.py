@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 import yaml
 
+from ghtotekton.convert.job_failures import VERDICT_TASK
 from tests.conftest import REPO
 
 SOURCE = REPO / "tests" / "oracle"
@@ -140,6 +141,17 @@ class RunResult:
     @property
     def skipped(self) -> dict[str, str]:
         return {s["name"]: s["reason"] for s in self.data.get("skippedTasks", [])}
+
+    @property
+    def github_status(self) -> str:
+        """The run's status once the verdict's script ran: the oracle exits every step 0, and
+        ``ghtotekton-verdict`` exits 1 when one of the statuses it is given is Failed (its
+        script is run for real in tests/test_job_failures.py)."""
+        for tr in self.by_task.get(VERDICT_TASK, []):
+            for container in (tr.get("pod") or {}).get("containers") or []:
+                if any(str(a).endswith("=Failed") for a in container.get("args") or []):
+                    return "Failed"
+        return self.status
 
     def failed_tasks(self) -> set[str]:
         return {t for t, runs in self.by_task.items() if any(r["status"] == "Failed" for r in runs)}

@@ -320,7 +320,11 @@ def test_papermill_step_reports_its_notebook_and_time() -> None:
     script = _step(task, "execute-the-notebook-with-papermill")["script"]
     assert '"$(results.output-notebook.path)"' in script
     assert '"$(results.execution-seconds.path)"' in script
-    assert '$(workspaces.artifacts.path)/ghtotekton/notebooks/"' in script
+    # one folder per job and matrix combination (the cells do not overwrite each other)
+    cell = (
+        '$(printf %s "notebooks-${GHT_MATRIX_PYTHON}-${GHT_MATRIX_NOTEBOOK}-${GHT_MATRIX_EPOCHS}"'
+    )
+    assert f'"$(workspaces.artifacts.path)/ghtotekton/notebooks/{cell} | tr' in script
     assert script.rstrip().endswith('exit "$ght_rc"')  # papermill's own exit status is kept
 
 

@@ -12,6 +12,7 @@ import difflib
 import os
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -137,7 +138,8 @@ def test_the_patched_workflow_passes_actionlint(tmp_path: Path) -> None:
 
 def test_artifact_names_agree_with_the_compare_source() -> None:
     assert gb.ARTIFACT_PREFIX == github_source.BUNDLE_PREFIX
-    assert gb.bundle_steps(["x"])[1]["with"]["name"].startswith(github_source.BUNDLE_PREFIX)
+    upload = gb.bundle_steps(["x"], "job", [])[1]
+    assert upload["with"]["name"].startswith(github_source.BUNDLE_PREFIX)
 
 
 # --- where the notebooks are --------------------------------------------------------------
@@ -285,3 +287,46 @@ def test_nbconvert_execute_on_the_runner_is_collected_on_both_sides(tmp_path: Pa
     assert '"nb/demo.nbconvert.ipynb"' in patched
     task = next(v for k, v in files.items() if k.startswith("tasks/") and "nb-run" in k)
     assert 'trap \'ght_rc=$?; for ght_nb in "nb/demo.nbconvert.ipynb"' in task
+
+
+@pytest.mark.parametrize("value", ["3.11", "a b/c"])
+def test_both_systems_copy_a_matrix_cells_notebook_to_the_same_folder(
+    tmp_path: Path, value: str
+) -> None:
+    """The Tekton step (an inline compose exec of papermill) and the GitHub collect step put a
+    cell's notebook in one folder per job and combination, named alike: `compare` pairs them,
+    and the cells of a matrix do not overwrite each other."""
+    from ghtotekton.convert.notebooks import cell_folder, with_inline_notebook_results
+
+    env = {"GHT_MATRIX_X": value}
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "in.ipynb").write_text("{}")
+    folder = cell_folder("nb", list(env))
+    script, _ = with_inline_notebook_results(
+        f'(cd "{work}" && exec papermill in.ipynb out.ipynb)\n', iter(["", "-2"]), folder
+    )
+    artifacts = tmp_path / "artifacts"
+    text = (
+        script.replace("$(workspaces.artifacts.path)", str(artifacts))
+        .replace("$(results.output-notebook.path)", str(tmp_path / "r1"))
+        .replace("$(results.execution-seconds.path)", str(tmp_path / "r2"))
+    )
+    text = 'papermill() { cp "$1" "$2"; }\n' + text
+    subprocess.run(["sh", "-c", text], check=True, env={**os.environ, **env}, cwd=work)
+    tekton = sorted(p.relative_to(artifacts).as_posix() for p in artifacts.rglob("*.ipynb"))
+    collect = gb.bundle_steps(["out.ipynb"], "nb", ["x"])[0]
+    assert collect["env"] == {"GHT_MATRIX_X": "${{ matrix.x }}"}
+    subprocess.run(
+        ["bash", "-c", collect["run"]],
+        check=True,
+        env={**os.environ, **env, "GITHUB_WORKSPACE": str(work)},
+    )
+    bundle = work / gb.FOLDER
+    github = sorted(
+        "ghtotekton/" + p.relative_to(bundle).as_posix() for p in bundle.rglob("*.ipynb")
+    )
+    assert tekton == github
+    assert tekton == [
+        f"ghtotekton/notebooks/nb-{value.replace(' ', '_').replace('/', '_')}/out.ipynb"
+    ]

@@ -149,8 +149,8 @@ def judge(case: Case, result: oracle.RunResult, failed: tuple[str, str] | None) 
     for task in sorted(result.failed_tasks() - allowed):
         problems.append(f"task {task} failed: {result.by_task[task][0]['message'][:200]}")
     want = "Failed" if failed else "Succeeded"
-    if result.status != want:
-        problems.append(f"the PipelineRun is {result.status}, GitHub's run would be {want}")
+    if result.github_status != want:
+        problems.append(f"the PipelineRun is {result.github_status}, GitHub's run would be {want}")
     return problems
 
 

@@ -24,9 +24,10 @@ from typing import TYPE_CHECKING, Any
 from ruamel.yaml.nodes import MappingNode, SequenceNode
 
 from ghtotekton.convert.findings import Finding
-from ghtotekton.convert.naming import WORKFLOWS, workflow_path
-from ghtotekton.convert.notebooks import NotebookCopy
+from ghtotekton.convert.naming import WORKFLOWS, env_name, workflow_path
+from ghtotekton.convert.notebooks import COPIES, NotebookCopy, cell_folder
 from ghtotekton.errors import InputError, Position
+from ghtotekton.github.matrix import scalar_keys
 from ghtotekton.yamlsource import load_yaml_bytes
 from ghtotekton.yamlsplice import (
     compose,
@@ -51,6 +52,8 @@ STEP_IDS = frozenset({COLLECT_ID, UPLOAD_ID})
 FOLDER = ".ghtotekton-bundle"
 UPLOAD_ACTION = "actions/upload-artifact@v6"
 """v6 runs on node24 (GitHub removed node20 from its runners in September 2026)."""
+COPIES_PARENT = COPIES.rsplit("/", 1)[0] + "/"
+"""``ghtotekton/``: the GitHub bundle folder stands for it (``compare`` merges it there)."""
 ARTIFACT_PREFIX = "ghtotekton-"
 """Artifacts ``compare`` merges into ``artifacts/ghtotekton/`` of the GitHub run's bundle."""
 
@@ -78,25 +81,33 @@ def _shell_word(path: str) -> str:
     return '"' + path.replace("\\", "\\\\").replace('"', '\\"').replace("`", "\\`") + '"'
 
 
-def bundle_steps(paths: list[str]) -> list[dict[str, Any]]:
-    """The two steps, as data (the splice writes them as text; the check reads them back)."""
+def bundle_steps(paths: list[str], job_id: str, keys: list[str]) -> list[dict[str, Any]]:
+    """The two steps, as data (the splice writes them as text; the check reads them back).
+
+    The notebooks go to the folder the Tekton side copies them to (``cell_folder``: one per
+    job and matrix combination, named from the same env vars)."""
     words = " ".join(_shell_word(p) for p in paths)
+    env = {env_name("GHT_MATRIX", key): f"${{{{ matrix.{key} }}}}" for key in keys}
+    folder = f'"{FOLDER}/{cell_folder(job_id, list(env)).removeprefix(COPIES_PARENT)}"'
     script = (
         'cd "$GITHUB_WORKSPACE"\n'
-        f"rm -rf {FOLDER} && mkdir -p {FOLDER}/notebooks\n"
+        f"rm -rf {FOLDER} && mkdir -p {folder}\n"
         f"for ght_nb in {words}; do\n"
-        f'  if [ -f "$ght_nb" ]; then cp "$ght_nb" {FOLDER}/notebooks/; fi\n'
+        f'  if [ -f "$ght_nb" ]; then cp "$ght_nb" {folder}/; fi\n'
         "done\n"
     )
+    collect: dict[str, Any] = {
+        "name": "ghtotekton: collect the run bundle",
+        "id": COLLECT_ID,
+        "if": "${{ always() }}",
+        "continue-on-error": True,
+        "shell": "bash",
+    }
+    if env:
+        collect["env"] = env
+    collect["run"] = script
     return [
-        {
-            "name": "ghtotekton: collect the run bundle",
-            "id": COLLECT_ID,
-            "if": "${{ always() }}",
-            "continue-on-error": True,
-            "shell": "bash",
-            "run": script,
-        },
+        collect,
         {
             "name": "ghtotekton: upload the run bundle",
             "id": UPLOAD_ID,
@@ -180,8 +191,14 @@ def bundle_blocks(text: str) -> list[str]:
     return _marked(text)[1]
 
 
-def add_bundle_steps(text: str, display: str, jobs: dict[str, list[str]]) -> BundlePatch:
-    """``text`` with the bundle steps at the end of each job of ``jobs`` (job id -> paths)."""
+def add_bundle_steps(
+    text: str,
+    display: str,
+    jobs: dict[str, list[str]],
+    cells: dict[str, list[str]] | None = None,
+) -> BundlePatch:
+    """``text`` with the bundle steps at the end of each job of ``jobs`` (job id -> paths);
+    ``cells`` names each matrix job's keys that name a combination (``jobs.cell_keys``)."""
     base = strip_bundle_steps(text)
     root = compose(base, display)
     jobs_node = value_of(root, "jobs")
@@ -206,7 +223,8 @@ def add_bundle_steps(text: str, display: str, jobs: dict[str, list[str]]) -> Bun
         end = _end_line(steps.end_mark.line, steps.end_mark.column, lines)
         while end - 1 > job_key.start_mark.line and is_filler(lines[end - 1], dash):
             end -= 1
-        inserts.append((end, _render(bundle_steps(paths), dash, nl)))
+        keys = (cells or {}).get(job_id, [])
+        inserts.append((end, _render(bundle_steps(paths, job_id, keys), dash, nl)))
         result.jobs.append(job_id)
     if not inserts:
         return result
@@ -215,7 +233,7 @@ def add_bundle_steps(text: str, display: str, jobs: dict[str, list[str]]) -> Bun
             lines[at - 1] += nl
         lines[at:at] = block
     patched = "".join(lines)
-    _verify(base, patched, display, {j: jobs[j] for j in result.jobs})
+    _verify(base, patched, display, {j: jobs[j] for j in result.jobs}, cells or {})
     return BundlePatch(patched, patched != text, result.jobs, result.skipped)
 
 
@@ -226,13 +244,19 @@ def _end_line(line: int, column: int, lines: list[str]) -> int:
     return line + 1 if lines[line][:column].strip() else line
 
 
-def _verify(before: str, after: str, display: str, jobs: dict[str, list[str]]) -> None:
+def _verify(
+    before: str,
+    after: str,
+    display: str,
+    jobs: dict[str, list[str]],
+    cells: dict[str, list[str]],
+) -> None:
     """The patched file reads as the original plus exactly the bundle steps of each job."""
     old = load_yaml_bytes(before, display).data
     new = load_yaml_bytes(after, display).data
     for job_id, paths in jobs.items():
         steps = new["jobs"][job_id]["steps"]
-        if steps[-2:] != bundle_steps(paths):
+        if steps[-2:] != bundle_steps(paths, job_id, cells.get(job_id, [])):
             raise fail(
                 display,
                 1,
@@ -285,7 +309,12 @@ def github_side(
             # text, not the file on disk)
             raw = loaded.doc.source
             text = raw.decode("utf-8") if raw else loaded.path.read_text(encoding="utf-8")
-            patch = add_bundle_steps(text, loaded.display, wanted)
+            cells = {
+                job_id: scalar_keys(strategy.matrix)
+                for job_id in wanted
+                if (strategy := loaded.workflow.jobs[job_id].strategy) is not None
+            }
+            patch = add_bundle_steps(text, loaded.display, wanted, cells)
         except (OSError, UnicodeDecodeError, InputError) as exc:
             conv.findings.append(
                 Finding(

@@ -15,7 +15,7 @@ from ghtotekton.convert.compose_steps import ComposeSession
 from ghtotekton.convert.findings import Finding, JobOutcome
 from ghtotekton.convert.gpu import apply_gpus
 from ghtotekton.convert.naming import dns_label, env_name, param_name, unique
-from ghtotekton.convert.notebooks import NotebookCopy
+from ghtotekton.convert.notebooks import NotebookCopy, cell_folder
 from ghtotekton.convert.rules import RuleSet
 from ghtotekton.convert.steps import (
     GHT_DIR,
@@ -31,6 +31,7 @@ from ghtotekton.errors import Position
 from ghtotekton.github import expressions as ex
 from ghtotekton.github import model as m
 from ghtotekton.github.loader import LoadedWorkflow
+from ghtotekton.github.matrix import scalar_keys
 from ghtotekton.github.repository import Repository
 
 DEFAULT_IMAGE = "ghcr.io/catthehacker/ubuntu:act-24.04"
@@ -248,6 +249,12 @@ def convert_job(
         track_status=_needs_status_tracking(job) if track_status is None else track_status,
         compose=ComposeSession(
             repo.root if repo else None, _static_env(wf, job), classify=rules.resource_class
+        ),
+        notebook_folder=cell_folder(
+            job_id,
+            [env_name("GHT_MATRIX", k) for k in scalar_keys(job.strategy.matrix)]
+            if job.strategy
+            else [],
         ),
     )
     steps: list[dict[str, Any]] = []

@@ -20,6 +20,19 @@ COPIES = "ghtotekton/notebooks"
 """Where executed notebooks are copied in the artifacts workspace: a folder of the Tekton side
 that ``compare`` does not require on the GitHub side (its default rules say so)."""
 
+
+def cell_folder(job_id: str, matrix_env: list[str]) -> str:
+    """The folder (shell text for inside double quotes) of one job's notebook copies, under
+    ``COPIES``: one per job, and per matrix combination (``JOB-VALUE-VALUE...``, from the env
+    vars holding the combination's values, made a safe folder name by ``tr``), so the cells of
+    a matrix do not overwrite each other's notebooks. Both systems' steps use this text, with
+    the same env vars, so ``compare`` pairs their copies by path."""
+    if not matrix_env:
+        return f"{COPIES}/{job_id}"
+    name = "-".join([job_id, *(f"${{{env}}}" for env in matrix_env)])
+    return f'{COPIES}/$(printf %s "{name}" | tr -c A-Za-z0-9._- _)'
+
+
 _PAPERMILL = re.compile(r"(?:^|[\s;&|(])(?P<name>papermill)\s+(?P<args>[^\n]*)$")
 _VALUE_OPTIONS = {"-p", "--parameters", "-r", "--parameters_raw", "-y", "--parameters_yaml",
                   "-f", "--parameters_file", "-b", "--parameters_base64", "-k", "--kernel",
@@ -136,7 +149,9 @@ def _quoted(word: str) -> str:
     return '"' + word.replace("\\", "\\\\").replace('"', '\\"').replace("`", "\\`") + '"'
 
 
-def with_notebook_results(script: str, command_line: str, suffix: str) -> str | None:
+def with_notebook_results(
+    script: str, command_line: str, suffix: str, folder: str = COPIES
+) -> str | None:
     """``script`` whose last line runs ``exec <papermill ...>``, rewritten to also record the
     results ``output-notebook<suffix>`` and ``execution-seconds<suffix>`` and to copy the notebook
     into the artifacts workspace; None when the command does not execute a notebook."""
@@ -145,10 +160,11 @@ def with_notebook_results(script: str, command_line: str, suffix: str) -> str | 
     if out is None or not lines[-1].startswith("exec "):
         return None
     body = lines[-1][len("exec ") :]
-    return "\n".join([*lines[:-1], *_recorded(body, out, suffix), 'exit "$ght_rc"']) + "\n"
+    recorded = _recorded(body, out, suffix, folder)
+    return "\n".join([*lines[:-1], *recorded, 'exit "$ght_rc"']) + "\n"
 
 
-def _recorded(body: str, written: str, suffix: str) -> list[str]:
+def _recorded(body: str, written: str, suffix: str, folder: str) -> list[str]:
     """Lines that run ``body`` (a notebook run writing ``written``), record its results and copy
     the notebook into the artifacts workspace, with the exit code left in ``$ght_rc``."""
     path = _quoted(written)
@@ -160,8 +176,8 @@ def _recorded(body: str, written: str, suffix: str) -> list[str]:
         "set -e",
         f"printf '%s' {path} > \"$(results.output-notebook{suffix}.path)\"",
         f'echo $(( $(date +%s) - ght_start )) > "$(results.execution-seconds{suffix}.path)"',
-        f'if [ -f {path} ]; then mkdir -p "$(workspaces.artifacts.path)/{COPIES}" && '
-        f'cp {path} "$(workspaces.artifacts.path)/{COPIES}/"; fi',
+        f'if [ -f {path} ]; then mkdir -p "$(workspaces.artifacts.path)/{folder}" && '
+        f'cp {path} "$(workspaces.artifacts.path)/{folder}/"; fi',
     ]
 
 
@@ -169,7 +185,7 @@ _INLINE = re.compile(r'^(?P<indent>\s*)\(cd "(?P<dir>[^"]*)" && exec (?P<body>.*
 
 
 def with_inline_notebook_results(
-    script: str, suffixes: Iterator[str]
+    script: str, suffixes: Iterator[str], folder: str = COPIES
 ) -> tuple[str, list[tuple[str, str]]]:
     """``script`` where each line ``(cd "DIR" && exec CMD)`` whose CMD executes a notebook also
     records its results (one suffix each, in order) and copies the notebook, as
@@ -183,16 +199,16 @@ def with_inline_notebook_results(
         if match is None or written is None:
             lines.append(line)
             continue
-        indent, folder = match.group("indent"), match.group("dir")
+        indent, workdir = match.group("indent"), match.group("dir")
         block = [
             "ght_back=$(pwd)",
-            f'cd "{folder}"',
-            *_recorded(match.group("body"), written, next(suffixes)),
+            f'cd "{workdir}"',
+            *_recorded(match.group("body"), written, next(suffixes), folder),
             'cd "$ght_back"',
             '[ "$ght_rc" = 0 ] || exit "$ght_rc"',
         ]
         lines.extend(indent + b for b in block)
-        found.append((written, folder))
+        found.append((written, workdir))
     return "\n".join(lines) + "\n", found
 
 
@@ -288,13 +304,13 @@ def _unquoted(word: str) -> str:
     return word
 
 
-def copy_trap(outputs: list[str]) -> str | None:
+def copy_trap(outputs: list[str], folder: str = COPIES) -> str | None:
     """A shell EXIT trap that copies the notebooks a host script wrote into the artifacts
     workspace, whether or not the script failed (papermill saves a failed run too)."""
     quoted = [_quoted(o) for o in outputs]
     if not quoted or any("'" in q for q in quoted):
         return None
-    folder = f'"$(workspaces.artifacts.path)/{COPIES}"'
+    folder = f'"$(workspaces.artifacts.path)/{folder}"'
     body = (
         f"ght_rc=$?; for ght_nb in {' '.join(quoted)}; do "
         'case "$ght_nb" in /*) ;; *) ght_nb="$ght_nb_cwd/$ght_nb" ;; esac; '

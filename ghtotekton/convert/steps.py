@@ -21,6 +21,7 @@ from ghtotekton.convert.findings import Finding, Status, StepOutcome, worst
 from ghtotekton.convert.github_bundle import STEP_IDS as BUNDLE_STEP_IDS
 from ghtotekton.convert.naming import dns_label, env_name, unique
 from ghtotekton.convert.notebooks import (
+    COPIES,
     NotebookCopy,
     container_path,
     copy_trap,
@@ -80,6 +81,8 @@ class StepContext:
     """``docker compose`` state of the job: started services, sidecars, volumes, GPUs."""
     notebooks: list[NotebookCopy] = field(default_factory=list)
     """Executed notebooks the job writes, for the GitHub side of the shadow comparison."""
+    notebook_folder: str = COPIES
+    """Where in the artifacts workspace this job copies them (``notebooks.cell_folder``)."""
 
 
 @dataclass(slots=True)
@@ -262,7 +265,7 @@ def _host_notebooks(
         ok = "$(" not in path and not path.startswith("../")
         why = "" if ok else "its path is computed by the shell (`$(...)`) or leaves the checkout"
         ctx.notebooks.append(NotebookCopy(written, path if ok else None, label, where, why))
-    trap = copy_trap(tekton_form)
+    trap = copy_trap(tekton_form, ctx.notebook_folder)
     if trap is not None:
         ctx.workspaces.add("artifacts")
     return trap
@@ -312,7 +315,9 @@ def _compose_run(
             out["script"] = f"#!/usr/bin/env bash\nset -e\n{prelude}\n{body}"
         _apply_step_flags(step, out, ctx)
         if result.mixed:
-            out["script"], runs = with_inline_notebook_results(out["script"], _suffixes(ctx))
+            out["script"], runs = with_inline_notebook_results(
+                out["script"], _suffixes(ctx), ctx.notebook_folder
+            )
             for written_here, folder in runs:
                 written = next(github_form, None) or written_here
                 found = container_path(written, folder, result.binds[i], SOURCE)
@@ -321,7 +326,7 @@ def _compose_run(
             continue
         suffix = f"-{len(ctx.results) // 2 + 1}" if ctx.results else ""
         last_line = out["script"].rstrip().split("\n")[-1]
-        recorded = with_notebook_results(out["script"], last_line, suffix)
+        recorded = with_notebook_results(out["script"], last_line, suffix, ctx.notebook_folder)
         if recorded is not None:
             out["script"] = recorded
             ctx.results.extend(notebook_results(suffix))
@@ -799,6 +804,7 @@ def _local_action(
         ctx.job_image, ctx.step_names, ctx.image_from_rule, ctx.workspaces, ctx.findings,
         ctx.depth + 1,
     )  # fmt: skip
+    sub.notebook_folder = ctx.notebook_folder
     results: list[Converted] = []
     for i, inner in enumerate(runs.steps):
         for converted in convert_step(inner, i, sub):

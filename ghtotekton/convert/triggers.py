@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 from ghtotekton.convert import bucket, cel
 from ghtotekton.convert import expressions as cx
-from ghtotekton.convert.claims import SHARED
+from ghtotekton.convert.claims import CACHE, SHARED
 from ghtotekton.convert.findings import Finding
 from ghtotekton.convert.globs import GlobError, Rule, compile_patterns, glob_to_regex
 from ghtotekton.convert.naming import dns_label, param_name, unique
@@ -649,17 +649,32 @@ def build_workflow(
 
 
 def tkn_start(conv: WorkflowConversion) -> str:
-    """The ``tkn pipeline start`` line for a manual run with the inputs' defaults."""
+    """How to run the Pipeline by hand with the inputs' defaults: the example PipelineRun (it
+    has everything: workspaces, the GPU pool's placement, the claim's cleanup, the timeout), or
+    ``tkn pipeline start`` with every workspace and the timeout, which would otherwise be
+    Tekton's default of one hour (``config-defaults``: ``default-timeout-minutes``)."""
     assert conv.pipeline is not None
+    timeout = pipeline_timeout(conv.pipeline)
     parts = [f"tkn pipeline start {conv.name}"]
     for p in conv.pipeline["spec"].get("params", []):
         if p["name"].startswith("inputs-"):
             parts.append(f"-p {p['name']}={_shell_word(str(p.get('default', '')))}")
     parts.append("-w name=source,emptyDir=")
     if SHARED in conv.workspaces:
-        parts.append(f"-w name={SHARED},volumeClaimTemplateFile=pvc.yaml")
+        parts.append(f"-w name={SHARED},volumeClaimTemplateFile=claim.yaml")
+    if CACHE in conv.workspaces:
+        parts.append("-w name=cache,claimName=ghtotekton-cache")
+    parts.append(f"--timeout {timeout}")
     parts.append(f"--serviceaccount {PIPELINE_SA} --use-param-defaults --showlog")
-    return " ".join(parts)
+    claim = (
+        f" (`claim.yaml`: a PersistentVolumeClaim like the example run's `{SHARED}` claim)"
+        if SHARED in conv.workspaces
+        else ""
+    )
+    return (
+        f"`kubectl create -f examples/{conv.name}-run.yaml` (set its `inputs-*` params first), "
+        f"or `{' '.join(parts)}`{claim}"
+    )
 
 
 def _shell_word(text: str) -> str:

@@ -12,6 +12,7 @@ from ghtotekton.convert.claims import CACHE, share_one_claim
 from ghtotekton.convert.env_order import resolve_env_references
 from ghtotekton.convert.findings import Finding, JobOutcome, Status, worst
 from ghtotekton.convert.gpu_visibility import hide_gpus
+from ghtotekton.convert.job_failures import let_failures_through
 from ghtotekton.convert.jobs import (
     SOURCE_ANNOTATION,
     JobConversion,
@@ -193,6 +194,7 @@ def convert_workflow(
         for task in pipeline_tasks:
             _without_status_when(task, result)
     _drop_missing_refs(pipeline_tasks + finally_tasks, result, loaded.display)
+    finally_tasks.extend(let_failures_through(pipeline_tasks, tasks))
     if "artifacts" in result.workspaces and pipeline_tasks:
         declared = set(params)
         workflow_file = workflow_path(loaded.display) if shadow_compare else None

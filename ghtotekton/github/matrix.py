@@ -108,6 +108,29 @@ def job_display_name(
     return name
 
 
+def scalar_keys(matrix: Mapping[str, Any] | str | None) -> list[str]:
+    """The keys (the matrix's, then those ``include`` adds, in order) whose value is a scalar in
+    every combination: what can name a combination in a folder or an artifact. Empty when the
+    matrix is computed at run time or does not expand."""
+    if not isinstance(matrix, Mapping):
+        return []
+    try:
+        expansion = expand_matrix(matrix)
+    except MatrixError:
+        return []
+    if expansion.dynamic:
+        return []
+    keys = [k for k in matrix if k not in ("include", "exclude")]
+    for entry in matrix.get("include") or []:
+        if isinstance(entry, Mapping):
+            keys.extend(k for k in entry if k not in keys)
+    return [
+        k
+        for k in keys
+        if not any(isinstance(c.get(k), Mapping | list) for c in expansion.combinations)
+    ]
+
+
 def expand_matrix(matrix: Mapping[str, Any] | str | None) -> MatrixExpansion:
     """Expand `strategy.matrix` into GitHub's job combinations; raises `MatrixError`."""
     if matrix is None:

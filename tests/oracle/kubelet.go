@@ -118,6 +118,7 @@ func completePod(c *fakeCluster, p *corev1.Pod, out *runOutput) error {
 	if failAt >= 0 && failAt < len(steps) && (failAt >= len(ts.Steps) || ts.Steps[failAt].OnError != v1.Continue) {
 		lastRan = failAt
 	}
+	writers := resultWriters(ts)
 	failed := false
 	statuses := make([]corev1.ContainerStatus, len(p.Spec.Containers))
 	for i, ctr := range p.Spec.Containers {
@@ -152,11 +153,14 @@ func completePod(c *fakeCluster, p *corev1.Pod, out *runOutput) error {
 					ResultType: result.StepResultType})
 			}
 		}
-		if n == lastRan {
-			for _, r := range ts.Results {
-				if r.Value != nil {
-					continue // filled from a step's result by Tekton itself
-				}
+		for _, r := range ts.Results {
+			if r.Value != nil {
+				continue // filled from a step's result by Tekton itself
+			}
+			// A result a step's own text writes is there once that step ran (a failing
+			// script may write it before it exits); one no step names is there at the end.
+			w, named := writers[r.Name]
+			if (named && w == n && n <= lastRan) || (!named && n == lastRan) {
 				msg = append(msg, result.RunResult{Key: r.Name,
 					Value:      out.resultValue(pipelineTask, r.Name, placeholder(r.Type, r.Properties)),
 					ResultType: result.TaskRunResultType})
@@ -333,4 +337,42 @@ func orEmpty[T any](s []T) []T {
 		return []T{}
 	}
 	return s
+}
+
+// resultWriters maps each Task result to the first step whose script, command, args or env
+// names its file ($(results.NAME.path), or /tekton/results/NAME once Tekton substituted it).
+func resultWriters(ts *v1.TaskSpec) map[string]int {
+	out := map[string]int{}
+	for i, step := range ts.Steps {
+		parts := []string{step.Script}
+		parts = append(parts, step.Command...)
+		parts = append(parts, step.Args...)
+		for _, e := range step.Env {
+			parts = append(parts, e.Value)
+		}
+		text := strings.Join(parts, "\n")
+		for _, r := range ts.Results {
+			if _, seen := out[r.Name]; seen {
+				continue
+			}
+			if mentions(text, "$(results."+r.Name+".path)") || mentions(text, "/tekton/results/"+r.Name) {
+				out[r.Name] = i
+			}
+		}
+	}
+	return out
+}
+
+// mentions is true when text holds ref not followed by more of a result name.
+func mentions(text, ref string) bool {
+	for rest := text; ; {
+		at := strings.Index(rest, ref)
+		if at < 0 {
+			return false
+		}
+		rest = rest[at+len(ref):]
+		if rest == "" || !strings.ContainsAny(rest[:1], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") {
+			return true
+		}
+	}
 }
