@@ -85,7 +85,7 @@ def convert_paths(paths: Sequence[Path], options: Options) -> Result:
     # The GitHub side of the shadow comparison (issue 8, item 5): workflows whose jobs upload
     # their run bundle, written under github-actions/ for a pull request.
     github_files = github_side(triggered) if options.shadow_compare else {}
-    report = build_report(conversions, failed)
+    report = build_report(conversions, failed, triggers=options.target == "triggers")
     files = render_files(conversions, report, options, trigger_files)
     files.update(pac_files)  # Pipelines-as-Code (issue 5, item 4)
     files.update(github_files)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from ghtotekton.convert.cluster import cluster_requirements, render_cluster
 from ghtotekton.convert.findings import Finding, StepOutcome
 from ghtotekton.convert.workflow import WorkflowConversion
 
@@ -43,9 +44,13 @@ def _finding(f: Finding) -> dict[str, Any]:
 
 
 def build_report(
-    conversions: list[WorkflowConversion], failed: dict[str, list[str]]
+    conversions: list[WorkflowConversion],
+    failed: dict[str, list[str]],
+    *,
+    triggers: bool = True,
 ) -> dict[str, Any]:
-    """The report as data; ``failed`` maps workflows that did not load to their errors."""
+    """The report as data; ``failed`` maps workflows that did not load to their errors;
+    ``triggers``: the output has an EventListener (its webhook Secret is a requirement)."""
     workflows: list[dict[str, Any]] = []
     classes: Counter[str] = Counter()
     steps: Counter[str] = Counter()
@@ -147,6 +152,7 @@ def build_report(
             "runner_labels": [{"labels": k, "used_at": v} for k, v in sorted(labels.items())],
             "actions_to_review": [{"action": k, "uses": n} for k, n in review.most_common()],
         },
+        "cluster_requirements": cluster_requirements(conversions, secrets, triggers=triggers),
         "workflows": workflows,
     }
 
@@ -183,6 +189,8 @@ def render_markdown(report: dict[str, Any]) -> str:
         out.append(f"- Review action `{item['action']}` ({item['uses']} use(s)): no rule knows it.")
     if not any(manual.values()):
         out.append("None.")
+    if report.get("cluster_requirements"):
+        out += ["", *render_cluster(report["cluster_requirements"])]
     if report["actions"]:
         out += ["", "## Actions", "", "| action | uses |", "|---|---:|"]
         out.extend(f"| `{k}` | {v} |" for k, v in report["actions"].items())
