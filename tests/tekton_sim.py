@@ -3,7 +3,8 @@
 It does what matters for GitHub semantics: runs the steps of one Task in order in one shared
 `/workspace` (a temp folder here), substitutes `$(params.x)`, `$(workspaces.x.path)` and
 `$(results.x.path)`, sets each step's env from the stepTemplate and the step, and stops at the
-first failing step unless the step says `onError: continue`. Secrets come from a dict.
+first failing step unless the step says `onError: continue`. Secrets come from a dict; a key it
+lacks that the env does not mark `optional` stops the pod before any step, as Kubernetes does.
 """
 
 from __future__ import annotations
@@ -17,6 +18,10 @@ from pathlib import Path
 from typing import Any
 
 VAR = re.compile(r"\$\((params|workspaces|results|steps)\.([A-Za-z0-9_.-]+?)(?:\.(path))?\)")
+
+
+class ContainerConfigError(RuntimeError):
+    """What Kubernetes reports (CreateContainerConfigError) instead of starting the pod."""
 
 
 @dataclass
@@ -81,6 +86,9 @@ def run_task(
                 ref = (
                     entry["valueFrom"].get("secretKeyRef") or entry["valueFrom"]["configMapKeyRef"]
                 )
+                if ref["key"] not in secrets and not ref.get("optional"):
+                    # the kubelet does not start a pod whose env names a missing key
+                    raise ContainerConfigError(f"couldn't find key {ref['key']} in Secret")
                 env[entry["name"]] = secrets.get(ref["key"], "")
         return env
 

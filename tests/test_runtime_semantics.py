@@ -292,3 +292,31 @@ def test_inputs_and_env_computed_from_step_outputs_and_defaults_reach_the_progra
     assert "missing=fallback" in out
     assert "token=Bearer s3cret" in out
     assert "title=failed on main (nb-x)" in out
+
+
+def test_a_secret_reaches_only_the_steps_that_read_it_and_may_be_unset(tmp_path: Path) -> None:
+    tasks = tasks_of(
+        tmp_path,
+        """\
+        on: push
+        jobs:
+          deploy:
+            runs-on: ubuntu-latest
+            env:
+              SHARED_TOKEN: ${{ secrets.SHARED }}
+            steps:
+              - run: pip install -r requirements.txt || true; env > all.env
+              - run: |
+                  printf 'key=%s\\n' "${{ secrets.DEPLOY_KEY }}"
+                  printf 'shared=%s\\n' "$SHARED_TOKEN"
+        """,
+    )
+    task = tasks["deploy"]
+    template = {e["name"] for e in task["spec"]["stepTemplate"]["env"]}
+    assert "GHT_SECRET_DEPLOY_KEY" not in template  # not in every step of the pod
+    assert "SHARED_TOKEN" in template  # the workflow gave it to every step of the job
+    run = run_task(task, tmp_path / "run", secrets={"DEPLOY_KEY": "k1"})  # SHARED is not set
+    assert [s.returncode for s in run.steps] == [0, 0, 0], run.steps
+    assert "key=k1\nshared=\n" in run.steps[2].stdout  # an unset secret is "", as on GitHub
+    first = (tmp_path / "run" / "source" / "all.env").read_text()
+    assert "k1" not in first and "GHT_SECRET_DEPLOY_KEY" not in first

@@ -17,6 +17,7 @@ from ghtotekton.convert.gpu import apply_gpus
 from ghtotekton.convert.naming import dns_label, env_name, param_name, unique
 from ghtotekton.convert.notebooks import NotebookCopy, cell_folder
 from ghtotekton.convert.rules import RuleSet
+from ghtotekton.convert.secret_scope import scope_secrets
 from ghtotekton.convert.steps import (
     GHT_DIR,
     StepContext,
@@ -367,6 +368,10 @@ def convert_job(
     }
     spec["steps"] = [setup, *steps]
     sidecars = _services(job, scope, findings, where)
+    if sidecars:
+        spec["sidecars"] = sidecars
+    scope_secrets(spec, [v for v, src in scope.used.items() if src.kind == "secret"])
+    sidecars = spec.pop("sidecars", [])
     session = ctx.compose
     if session is not None:
         sidecars += session.sidecars
