@@ -204,3 +204,34 @@ def test_a_matrixed_task_that_others_need_keeps_tektons_stop_and_so_does_its_ups
     assert on_error["setup"] is None and on_error["cells"] is None
     # no task needs the matrixed `leaf` nor `after`: their failures are let through
     assert on_error["leaf"] == on_error["after"] == "continue"
+
+
+@needs_go
+def test_a_job_whose_condition_is_always_false_never_runs(tmp_path: Path) -> None:
+    workflow = textwrap.dedent(
+        """\
+        on: push
+        jobs:
+          off:
+            if: ${{ false }}
+            runs-on: ubuntu-latest
+            steps:
+              - run: echo never
+          also-off:
+            if: false && github.ref == 'refs/heads/main'
+            runs-on: ubuntu-latest
+            steps:
+              - run: echo never
+          on:
+            if: ${{ true }}
+            runs-on: ubuntu-latest
+            steps:
+              - run: echo always
+        """
+    )
+    out, pipeline = _convert(tmp_path, workflow)
+    tasks = {t["name"]: t for t in pipeline["spec"]["tasks"]}
+    assert "when" not in tasks["on"]
+    result = oracle.run(out, out / "examples" / "ci-run.yaml")
+    assert "on" in result.by_task, result.explain()
+    assert "off" in result.skipped and "also-off" in result.skipped, result.explain()

@@ -18,6 +18,7 @@ from ghtotekton.convert.naming import dns_label, env_name, param_name, unique
 from ghtotekton.convert.notebooks import NotebookCopy, cell_folder
 from ghtotekton.convert.rules import RuleSet
 from ghtotekton.convert.secret_scope import scope_secrets
+from ghtotekton.convert.service_options import read_options
 from ghtotekton.convert.steps import (
     GHT_DIR,
     StepContext,
@@ -573,14 +574,26 @@ def _services(
         if isinstance(service.env, dict):
             sidecar["env"] = env_entries(service.env, scope)
         if service.options:
-            findings.append(
-                Finding(
-                    "partial",
-                    f"service `{name}` options `{service.options}` are not translated (health "
-                    "checks become readiness probes in the compose issue)",
-                    where,
+            options = read_options(m.scalar_text(service.options))
+            if options.probe is not None:
+                sidecar["readinessProbe"] = options.probe
+            if options.other or options.problems:
+                left = " ".join(options.other)
+                findings.append(
+                    Finding(
+                        "partial",
+                        f"service `{name}`: "
+                        + "; ".join(
+                            [
+                                *options.problems,
+                                *([f"options `{left}` have no sidecar form"] if left else []),
+                            ]
+                        ),
+                        where,
+                        action="set what they do on the sidecar by hand (securityContext, "
+                        "resources, volumes)",
+                    )
                 )
-            )
         if service.ports:
             findings.append(
                 Finding(
@@ -706,6 +719,22 @@ def _job_when(
         node = ex.parse_if(text)
     except ex.ExpressionError:
         return []
+    try:
+        constant = ex.evaluate(node, {})
+    except ex.ExpressionError:
+        constant = ex.UNKNOWN
+    if constant is not ex.UNKNOWN:
+        if ex.is_truthy(constant):
+            return []  # always true: the job runs when the jobs it needs succeeded
+        findings.append(
+            Finding(
+                "converted",
+                f"the job's condition `{text.strip()}` is always false: the task never runs, "
+                "as the job never runs on GitHub",
+                where,
+            )
+        )
+        return [{"input": "false", "operator": "in", "values": ["true"]}]
     terms = _and_terms(node)
     when: list[dict[str, Any]] = []
     for term in terms:
