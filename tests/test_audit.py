@@ -47,7 +47,8 @@ def test_text_report_names_classes_and_manual_work(tmp_path: Path) -> None:
     assert "runner labels [self-hosted, strange-box] are not mapped" in out
     assert "1 workflow(s): 0 successful (0.0%), 1 partially successful (100.0%)" in out
     assert "4 step(s): 3 known (75.0%), 1 unknown (25.0%)" in out
-    assert "1 secret(s) to create, 1 runner label set(s) to map, 1 action(s) to review" in out
+    # DEPLOY_TOKEN, and GITHUB_TOKEN: the checkout's token when the step gives none
+    assert "2 secret(s) to create, 1 runner label set(s) to map, 1 action(s) to review" in out
     assert not list(root.rglob("*.yaml")), "audit must not write anything"
 
 

@@ -742,3 +742,29 @@ def test_checkout_clones_the_event_commit_and_honours_inputs(pod: Pod, tmp_path:
     assert "extraheader" in config and "t0ken" not in config
     escape, _ = pod.run("checkout", {"path": "../outside"}, env)
     assert escape.returncode != 0 and "inside the workspace" in escape.stderr
+
+
+def test_a_checkout_without_token_uses_the_runs_token_optionally(tmp_path: Path) -> None:
+    """As checkout's action.yml default (`token: ${{ github.token }}`): private repositories
+    clone; the key is optional, so a public one clones without a token."""
+    import yaml
+
+    from ghtotekton.convert.engine import Options, convert_paths
+
+    repo = tmp_path / "repo"
+    (repo / ".github" / "workflows").mkdir(parents=True)
+    (repo / ".github" / "workflows" / "ci.yml").write_text(
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - uses: actions/checkout@v4\n"
+        "      - uses: actions/checkout@v4\n        with:\n          token: ${{ secrets.PAT }}\n"
+    )
+    task = yaml.safe_load(convert_paths([repo], Options()).files["tasks/ci-a.yaml"])
+    refs = [
+        next(e for e in s["env"] if e["name"] == "INPUT_TOKEN")["valueFrom"]["secretKeyRef"]
+        for s in task["spec"]["steps"]
+        if s["name"].startswith("checkout")
+    ]
+    assert refs == [
+        {"name": "github-secrets", "optional": True, "key": "GITHUB_TOKEN"},
+        {"name": "github-secrets", "optional": True, "key": "PAT"},
+    ]

@@ -157,6 +157,9 @@ class Rule(_Model):
     """What the Tekton form does and what it does not; quoted in the migration report."""
     secrets: list[str] = Field(default_factory=list)
     """Input names whose values are secrets (become secretKeyRef env, never literals)."""
+    defaults: dict[str, str] = Field(default_factory=dict)
+    """Inputs the action gives a value when the step does not (its ``action.yml`` defaults that
+    hold expressions, such as checkout's ``token: ${{ github.token }}``)."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Rule:

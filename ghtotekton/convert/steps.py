@@ -627,7 +627,11 @@ def _inputs(
     static: dict[str, str] = {}
     env: list[dict[str, Any]] = []
     secret_inputs = set(rule.rule.secrets) if rule else set()
-    for key, raw in (step.with_ or {}).items():
+    given = dict(step.with_ or {})
+    for key, default in (rule.rule.defaults if rule else {}).items():
+        if not any(k.lower() == key.lower() for k in given):
+            given[key] = default
+    for key, raw in given.items():
         text = m.scalar_text(raw)
         if "${{" not in text:
             static[key] = text
