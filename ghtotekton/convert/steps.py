@@ -511,6 +511,18 @@ def _shell_entry(
     same ``${VAR}`` forms scripts use (earlier steps' outputs read from their ``$GITHUB_OUTPUT``
     files, secrets from their env). None when a part has no shell form either."""
     problems = len(scope.problems)
+    word = _shell_word(text, found, scope)
+    if word is None:
+        del scope.problems[problems:]
+        return None
+    return {"name": key, SHELL_VALUE: word, "value": text}
+
+
+def _shell_word(
+    text: str, found: list[ex.Embedded], scope: cx.Scope
+) -> tuple[str, list[str]] | None:
+    """``text`` with its expressions as the shell forms scripts use, for inside double quotes,
+    and the prelude lines that compute them; None when one has no shell form."""
     prelude: list[str] = []
     parts: list[str] = []
     last = 0
@@ -519,11 +531,10 @@ def _shell_entry(
         last = item.end
         value = cx.shell_value(item.node, scope, prelude) if item.node is not None else None
         if value is None:
-            del scope.problems[problems:]
             return None
         parts.append(value)
     parts.append(_double_quoted(text[last:]))
-    return {"name": key, SHELL_VALUE: ("".join(parts), prelude), "value": text}
+    return "".join(parts), prelude
 
 
 def _double_quoted(text: str) -> str:
@@ -828,18 +839,11 @@ def _computed_input(
 ) -> cx.Source | cx.Untranslatable:
     """An action input such as ``failed on ${{ github.ref_name }}``: the shell of the step that
     reads it computes it (``printf`` of the same ``${VAR}`` forms scripts use)."""
-    prelude: list[str] = []
-    parts: list[str] = []
-    last = 0
-    for item in found:
-        parts.append(_double_quoted(text[last : item.start]))
-        last = item.end
-        value = cx.shell_value(item.node, outer, prelude) if item.node is not None else None
-        if value is None:
-            return cx.Untranslatable(text, "an input computed from an expression")
-        parts.append(value)
-    parts.append(_double_quoted(text[last:]))
-    command = "; ".join([*prelude, f"printf '%s' \"{''.join(parts)}\""])
+    computed = _shell_word(text, found, outer)
+    if computed is None:
+        return cx.Untranslatable(text, "an input computed from an expression")
+    word, prelude = computed
+    command = "; ".join([*prelude, f"printf '%s' \"{word}\""])
     return cx.Source("runtime", env=env_name("GHT_INPUT", key), text=command)
 
 
