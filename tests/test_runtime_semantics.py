@@ -320,3 +320,36 @@ def test_a_secret_reaches_only_the_steps_that_read_it_and_may_be_unset(tmp_path:
     assert "key=k1\nshared=\n" in run.steps[2].stdout  # an unset secret is "", as on GitHub
     first = (tmp_path / "run" / "source" / "all.env").read_text()
     assert "k1" not in first and "GHT_SECRET_DEPLOY_KEY" not in first
+
+
+def test_job_env_with_a_default_is_computed_for_every_step(tmp_path: Path) -> None:
+    """`env: NOTEBOOK: ${{ github.event.inputs.notebook || 'notebooks/x.ipynb' }}` is GitHub's
+    value in each step (it was the literal text), and a step's own env of that name wins."""
+    tasks = tasks_of(
+        tmp_path,
+        """\
+        on:
+          workflow_dispatch:
+            inputs:
+              notebook: {type: string, default: ""}
+        env:
+          NOTEBOOK: ${{ github.event.inputs.notebook || 'notebooks/x.ipynb' }}
+        jobs:
+          run:
+            runs-on: ubuntu-latest
+            steps:
+              - run: printf 'nb=%s\\n' "$NOTEBOOK"
+              - env:
+                  NOTEBOOK: mine.ipynb
+                run: printf 'own=%s\\n' "$NOTEBOOK"
+        """,
+    )
+    task = tasks["run"]
+    assert "${{" not in str(task["spec"]["stepTemplate"]["env"])
+    param = next(p["name"] for p in task["spec"]["params"] if p["name"].endswith("inputs-notebook"))
+    for given, expected in (("", "notebooks/x.ipynb"), ("other.ipynb", "other.ipynb")):
+        run = run_task(task, tmp_path / f"run-{expected}", params={param: given})
+        assert all(s.returncode == 0 for s in run.steps), run.steps
+        out = "".join(s.stdout for s in run.steps)
+        assert f"nb={expected}\n" in out
+        assert "own=mine.ipynb\n" in out

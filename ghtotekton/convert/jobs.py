@@ -21,7 +21,9 @@ from ghtotekton.convert.secret_scope import scope_secrets
 from ghtotekton.convert.service_options import read_options
 from ghtotekton.convert.steps import (
     GHT_DIR,
+    SHELL_VALUE,
     StepContext,
+    apply_shell_values,
     convert_step,
     duration,
     env_entries,
@@ -132,10 +134,20 @@ def convert_job(
     matrix_keys = _matrix_keys(job)
     env_names = _env_names(wf, job)
     step_ids = {s.id.lower(): s for s in job.steps or [] if s.id}
+    inputs = [
+        key
+        for trigger in (wf.on.workflow_dispatch, wf.on.workflow_call)
+        if trigger is not None and trigger.inputs
+        for key in trigger.inputs
+    ]
 
     workflow_name = wf.name or loaded.display
 
     def resolve(path: tuple[str, ...]) -> cx.Source | cx.Untranslatable:
+        if path[0] == "inputs" and len(path) == 2:
+            # input names are case-insensitive: `inputs.MIN_REQ` is the input `min_req`
+            key = next((k for k in inputs if k.lower() == path[1].lower()), path[1])
+            return cx.default_resolve(("inputs", key))
         root = path[0]
         if root == "github" and len(path) == 2 and path[1].lower() == "job":
             return cx.Source("literal", text=job_id)
@@ -314,8 +326,12 @@ def convert_job(
             scope.source_of(("github", std_key))
     wf_env = wf.env if isinstance(wf.env, dict) else {}
     job_env = job.env if isinstance(job.env, dict) else {}
+    shell_env: list[dict[str, Any]] = []  # job env only a shell can compute (`a || 'b'`)
     for key, raw in {**wf_env, **job_env, **container_env}.items():
-        template_env.append(env_entry(key, m.scalar_text(raw), scope))
+        entry = env_entry(key, m.scalar_text(raw), scope, shell=True)
+        (shell_env if SHELL_VALUE in entry else template_env).append(entry)
+    if shell_env:
+        _export_job_env(shell_env, steps, findings, where)
     for env_var, src in sorted(scope.used.items()):
         if src.kind == "param":
             params.append({"name": src.param, "type": "string", "default": ""})
@@ -436,6 +452,42 @@ def convert_job(
         outcome, task, pipeline_task, is_finally, pipeline_params, workspaces, secrets, runner,
         ctx.notebooks,
     )  # fmt: skip
+
+
+def _export_job_env(
+    shell_env: list[dict[str, Any]],
+    steps: list[dict[str, Any]],
+    findings: list[Finding],
+    where: Position,
+) -> None:
+    """Job and workflow env values only a shell can compute, set by every step's script before
+    its own text (GitHub gives a job's env to each step; a step's own env of the same name wins).
+    A step without a shell script gets the workflow's text, and the job a finding."""
+    bare: list[str] = []
+    for step in steps:
+        own = {e["name"] for e in step.get("env") or []}
+        wanted = [e for e in shell_env if e["name"] not in own]
+        if not wanted:
+            continue
+        step["env"] = [
+            *(
+                {"name": e["name"], SHELL_VALUE: e[SHELL_VALUE], "value": e["value"]}
+                for e in wanted
+            ),
+            *(step.get("env") or []),
+        ]
+        if not apply_shell_values(step):
+            bare.append(step["name"])
+    if bare:
+        names = ", ".join(f"`{e['name']}`" for e in shell_env)
+        findings.append(
+            Finding(
+                "partial",
+                f"env {names} is computed by each step's shell; steps {', '.join(bare)} have "
+                "no shell script and get the workflow's text",
+                where,
+            )
+        )
 
 
 def _static_env(wf: m.Workflow, job: m.Job) -> dict[str, str]:
