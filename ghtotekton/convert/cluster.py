@@ -13,6 +13,7 @@ from typing import Any
 
 from ghtotekton.convert.claims import CACHE, SHARED
 from ghtotekton.convert.run_spec import CLAIM_SIZE
+from ghtotekton.convert.secret_scope import SECRETS
 from ghtotekton.convert.triggers import WEBHOOK_SECRET
 from ghtotekton.convert.workflow import WorkflowConversion
 from ghtotekton.tekton import versions
@@ -57,10 +58,7 @@ def cluster_requirements(
     if secrets:
         keys = " ".join(f"--from-literal={s}=..." for s in sorted(secrets))
         commands.append(
-            {
-                "secret": "github-secrets",
-                "command": f"kubectl create secret generic github-secrets {keys}",
-            }
+            {"secret": SECRETS, "command": f"kubectl create secret generic {SECRETS} {keys}"}
         )
     if triggers and conversions:
         commands.append(

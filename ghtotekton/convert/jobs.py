@@ -385,10 +385,6 @@ def convert_job(
     }
     spec["steps"] = [setup, *steps]
     sidecars = _services(job, scope, findings, where)
-    if sidecars:
-        spec["sidecars"] = sidecars
-    scope_secrets(spec, [v for v, src in scope.used.items() if src.kind == "secret"])
-    sidecars = spec.pop("sidecars", [])
     session = ctx.compose
     if session is not None:
         sidecars += session.sidecars
@@ -398,6 +394,7 @@ def convert_job(
             runner["hostAliases"] = [{"ip": "127.0.0.1", "hostnames": sorted(session.host_aliases)}]
     if sidecars:
         spec["sidecars"] = sidecars
+    scope_secrets(spec, [v for v, src in scope.used.items() if src.kind == "secret"])
 
     annotations = {SOURCE_ANNOTATION: f"{loaded.display}:{where.line}"}
     if job.name:

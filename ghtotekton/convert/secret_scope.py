@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from typing import Any
 
 SECRETS = "github-secrets"
+"""The one Secret that holds the workflow's secrets, a key each (``valueFrom`` entries name it)."""
 
 
 def scope_secrets(spec: dict[str, Any], own: Iterable[str]) -> None:
