@@ -177,9 +177,14 @@ def run(
     params: dict[str, str] | None = None,
     fail: str | None = None,
     flags: Path | None = None,
+    kubelet: str | None = None,
+    timeout: float = 300,
     extra: Sequence[str] = (),
 ) -> RunResult:
-    """``tekton-oracle run``: the real reconcilers over DIR until the PipelineRun is done."""
+    """``tekton-oracle run``: the real reconcilers over DIR until the PipelineRun is done.
+
+    ``kubelet`` is a command that runs each Pod for real (tests/host_kubelet.py); without it
+    every step exits 0 but the one ``fail`` names."""
     args = [str(oracle()), "run", str(directory), "--pipelinerun", str(pipelinerun)]
     for k, v in (params or {}).items():
         args += ["--param", f"{k}={v}"]
@@ -187,8 +192,10 @@ def run(
         args += ["--fail", fail]
     if flags is not None:
         args += ["--flags", str(flags)]
+    if kubelet is not None:
+        args += ["--kubelet", kubelet]
     args += list(extra)
-    proc = subprocess.run(args, capture_output=True, text=True, check=False, timeout=300)
+    proc = subprocess.run(args, capture_output=True, text=True, check=False, timeout=timeout)
     if proc.returncode not in (0, 1, 2) or not proc.stdout.strip():
         raise AssertionError(f"tekton-oracle run gave {proc.returncode}: {proc.stderr[-3000:]}")
     return RunResult(proc.returncode, json.loads(proc.stdout), proc.stderr)

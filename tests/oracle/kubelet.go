@@ -88,6 +88,9 @@ func completePod(c *fakeCluster, p *corev1.Pod, out *runOutput) error {
 	if ts == nil {
 		ts = &v1.TaskSpec{}
 	}
+	if out.kubelet != "" {
+		return completePodExternally(c, p, tr, ts, out)
+	}
 	pipelineTask := tr.Labels[pipeline.PipelineTaskLabelKey]
 	failAt := -1
 	if out.failPlan != nil && out.failPlan.task == pipelineTask {

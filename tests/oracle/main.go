@@ -8,6 +8,7 @@
 //	    decode every document strictly with Tekton's schemes, SetDefaults, Validate.
 //	tekton-oracle run DIR --pipelinerun FILE [--param k=v]... [--fail TASK[/STEP]] [--flags FILE]
 //	    drive the real PipelineRun and TaskRun reconcilers over fake clients until the run is done.
+//	    With --kubelet CMD, CMD runs each Pod for real and reports its steps' exit codes and results.
 //
 // Both print JSON on stdout and exit 0 when what was asked holds, 1 when it does not, 2 on bad
 // input (unreadable files, bad flags).
@@ -52,12 +53,14 @@ func main() {
 const usage = `usage:
   tekton-oracle admit [--flags FILE] PATH...
   tekton-oracle run DIR --pipelinerun FILE [--param k=v]... [--fail PIPELINETASK[/STEP]]
-                    [--result PIPELINETASK.RESULT=VALUE]... [--flags FILE]
+                    [--result PIPELINETASK.RESULT=VALUE]... [--flags FILE] [--kubelet CMD]
   tekton-oracle version
 
 admit: one JSON line per document (file, kind, name, errors); exit 0 when all are admitted.
 run:   one JSON document (pipelineRun, taskRuns, affinityAssistants); exit 0 when the
        PipelineRun succeeded, 1 when it failed or did not finish.
+--kubelet CMD: run each TaskRun's Pod with CMD (sh -c; the Pod as JSON on stdin, the steps'
+              exit codes and results as JSON on stdout) instead of assuming every step exits 0.
 --flags FILE: YAML with the feature-flags ConfigMap (and optionally config-defaults);
               Tekton's defaults otherwise.`
 

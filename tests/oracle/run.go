@@ -49,6 +49,7 @@ type runOptions struct {
 	fail        string
 	results     []string
 	flagsFile   string
+	kubelet     string
 }
 
 type multiFlag []string
@@ -66,7 +67,9 @@ func parseRunOptions(args []string) (runOptions, error) {
 	fs.StringVar(&o.fail, "fail", "", "PIPELINETASK[/STEP] that exits 1")
 	fs.Var(&results, "result", "PIPELINETASK.RESULT=VALUE (repeatable)")
 	fs.StringVar(&o.flagsFile, "flags", "", "feature-flags ConfigMap file")
-	takes := map[string]bool{"pipelinerun": true, "param": true, "fail": true, "result": true, "flags": true}
+	fs.StringVar(&o.kubelet, "kubelet", "", "CMD that runs each TaskRun's Pod (JSON on stdin and stdout)")
+	takes := map[string]bool{"pipelinerun": true, "param": true, "fail": true, "result": true, "flags": true,
+		"kubelet": true}
 	if err := fs.Parse(reorder(args, takes)); err != nil {
 		return o, usageError{err.Error()}
 	}
@@ -77,6 +80,9 @@ func parseRunOptions(args []string) (runOptions, error) {
 		return o, usageError{"run needs --pipelinerun FILE"}
 	}
 	o.dir, o.params, o.results = fs.Arg(0), params, results
+	if o.kubelet != "" && (o.fail != "" || len(o.results) > 0) {
+		return o, usageError{"--kubelet runs the Pods for real: it takes no --fail or --result"}
+	}
 	return o, nil
 }
 
@@ -96,6 +102,7 @@ type runOutput struct {
 	resultOverrides    map[string]string `json:"-"`
 	unusedOverrides    map[string]bool   `json:"-"`
 	failPlan           *failPlan         `json:"-"`
+	kubelet            string            `json:"-"`
 }
 
 type statusView struct {
@@ -193,7 +200,7 @@ func runCommand(args []string, stdout io.Writer) (int, error) {
 	out := &runOutput{Oracle: moduleVersions(), TaskRuns: []taskRunView{}, SkippedTasks: []skippedView{},
 		AffinityAssistants: []affinityView{}, PVCs: []pvcView{}, AdmissionErrors: []admitResult{},
 		Assumed: []string{}, Events: []string{}, resultOverrides: overrides, failPlan: plan,
-		unusedOverrides: map[string]bool{}}
+		unusedOverrides: map[string]bool{}, kubelet: opts.kubelet}
 	for k := range overrides {
 		out.unusedOverrides[k] = true
 	}
