@@ -258,6 +258,10 @@ def test_a_passing_run_uploads_every_cell_and_mails_nobody(
     assert "n=1000" in (_artifact(run, "nb-training-py3.11") / "training.ipynb").read_text()
     assert run.mails == []
     _assert_gpu_only_on_papermill(run)
+    # Both checkouts had a token; no later step pushes, so neither kept it for the notebook.
+    configs = list((run.artifacts.parent / "files").glob("**/.git/config"))
+    assert len(configs) == 8, configs  # the repository and the test repository, per cell
+    assert not [c for c in configs if "extraheader" in c.read_text()]
 
 
 @pytest.mark.usefixtures("kernel_env")

@@ -26,6 +26,7 @@ from typing import Any
 from ghtotekton.compose import ComposeCall, ComposeProject, Service, load_compose
 from ghtotekton.compose.loader import find_compose_files
 from ghtotekton.convert.findings import Finding, Status
+from ghtotekton.convert.image_variants import ImageVariant, marker, variant_of
 from ghtotekton.convert.naming import dns_label
 from ghtotekton.errors import GhToTektonError, Position
 
@@ -72,6 +73,12 @@ class ComposeSession:
     """The rule table's resource class of a command (``gpu``/``cpu``/None)."""
     noted: set[str] = field(default_factory=set)
     """Findings already reported for this job (one per service and kind, not one per step)."""
+    matrix_env: dict[str, str] = field(default_factory=dict)
+    """Env vars holding one matrix value (var -> matrix key), where compose can read them."""
+    image_variants: dict[str, ImageVariant] = field(default_factory=dict)
+    """Image params whose image differs per matrix cell (``image_variants.py``)."""
+    marked: ComposeProject | None = None
+    """The compose files of the current call read with markers for ``matrix_env``."""
 
 
 @dataclass(slots=True)
@@ -308,13 +315,14 @@ def _snapshot(session: ComposeSession) -> tuple[Any, ...]:
     return (
         dict(session.started), list(session.sidecars), dict(session.volumes),
         set(session.host_aliases), dict(session.image_params), session.gpu, set(session.noted),
+        dict(session.image_variants),
     )  # fmt: skip
 
 
 def _restore(session: ComposeSession, saved: tuple[Any, ...]) -> None:
     """Undo what compose calls set up when their script falls back to a manual stub."""
     (session.started, session.sidecars, session.volumes, session.host_aliases,
-     session.image_params, session.gpu, session.noted) = saved  # fmt: skip
+     session.image_params, session.gpu, session.noted, session.image_variants) = saved  # fmt: skip
 
 
 def _worse(out: ComposeOutcome, status: Status) -> None:
@@ -348,6 +356,29 @@ def _one_call(
         _worse(out, "manual")
         out.reasons.append(project)
         return
+    session.marked = None
+    if session.matrix_env:
+        markers = {var: marker(var) for var in session.matrix_env}
+        marked = _project(call, workdir, {**step_env, **markers}, session)
+        session.marked = marked if isinstance(marked, ComposeProject) else None
+    try:
+        _dispatch(call, raw, project, workdir, step_env, session, name, where, out)
+    finally:
+        session.marked = None
+
+
+def _dispatch(
+    call: ComposeCall,
+    raw: str,
+    project: ComposeProject,
+    workdir: str | None,
+    step_env: dict[str, str],
+    session: ComposeSession,
+    name: str,
+    where: Position,
+    out: ComposeOutcome,
+) -> None:
+    sub = call.subcommand or ""
     if sub == "build":
         for svc in call.services or sorted(project.services):
             service = project.service(svc)
@@ -397,13 +428,45 @@ def _project(
     return session.projects[key]
 
 
+def _note_variant(service: Service, session: ComposeSession) -> None:
+    """Record how the service's image depends on the matrix, when the call that starts or
+    builds it sees matrix values (a later ``exec`` does not, and keeps what was built)."""
+    if session.marked is None:
+        return
+    variant = variant_of(service, session.marked.service(service.name), session.matrix_env)
+    if variant is not None:
+        session.image_variants.setdefault(dns_label(f"image-{service.name}"), variant)
+
+
 def _image_of(
     service: Service, session: ComposeSession, out: ComposeOutcome, where: Position
 ) -> str:
-    """The image reference a step uses: the built image's param when compose builds it."""
-    if service.build is None:
-        return service.image or ""
+    """The image reference a step uses: the built image's param when compose builds it, or
+    when the image differs per matrix cell."""
+    _note_variant(service, session)
+    if service.build is None and service.image:
+        # `docker compose run other` after `up` built this image: compose runs the local build.
+        twin = next(
+            (s for s in session.started.values()
+             if s.build is not None and s.image == service.image and s.name != service.name),
+            None,
+        )  # fmt: skip
+        if twin is not None:
+            return _image_of(twin, session, out, where)
     param = dns_label(f"image-{service.name}")
+    if service.build is None:
+        if param not in session.image_variants:
+            return service.image or ""
+        session.image_params.setdefault(
+            param,
+            {
+                "name": param,
+                "type": "string",
+                "description": f"Image of compose service `{service.name}` (one per matrix cell)",
+                "default": service.image or "",
+            },
+        )
+        return f"$(params.{param})"
     if param not in session.image_params:
         session.image_params[param] = {
             "name": param,
@@ -413,6 +476,8 @@ def _image_of(
         }
         _worse(out, "partial")
         context = service.build.context or "."
+        if param in session.image_variants:
+            return f"$(params.{param})"  # one image per matrix cell: image_variants.py says so
         out.findings.append(
             Finding(
                 "partial",
@@ -461,6 +526,7 @@ def _up(
             continue
         session.started[svc] = service
         session.host_aliases.add(svc)
+        _note_variant(service, session)
         argv = service.command_argv() or []
         if argv and not service.entrypoint_argv() and KEEPALIVE.match(" ".join(argv)):
             out.reasons.append(

@@ -13,7 +13,9 @@ from typing import Any
 from ghtotekton.convert import expressions as cx
 from ghtotekton.convert.compose_steps import ComposeSession
 from ghtotekton.convert.findings import Finding, JobOutcome
+from ghtotekton.convert.git_remote import later_remote_use
 from ghtotekton.convert.gpu import apply_gpus
+from ghtotekton.convert.image_variants import apply_to_matrix, matrix_env
 from ghtotekton.convert.naming import dns_label, env_name, param_name, unique
 from ghtotekton.convert.notebooks import NotebookCopy, cell_folder
 from ghtotekton.convert.rules import RuleSet
@@ -262,7 +264,15 @@ def convert_job(
         step_names={"ghtotekton-setup", "ghtotekton-outputs", "ghtotekton-status"},
         track_status=_needs_status_tracking(job) if track_status is None else track_status,
         compose=ComposeSession(
-            repo.root if repo else None, _static_env(wf, job), classify=rules.resource_class
+            repo.root if repo else None,
+            _static_env(wf, job),
+            classify=rules.resource_class,
+            matrix_env=matrix_env(
+                {
+                    **(wf.env if isinstance(wf.env, dict) else {}),
+                    **(job.env if isinstance(job.env, dict) else {}),
+                }
+            ),
         ),
         notebook_folder=cell_folder(
             job_id,
@@ -272,7 +282,9 @@ def convert_job(
         ),
     )
     steps: list[dict[str, Any]] = []
+    remote_later = later_remote_use(job.steps or [])
     for index, step in enumerate(job.steps or []):
+        ctx.remote_later = remote_later[index]
         for converted in convert_step(step, index, ctx):
             steps.extend(converted.steps)
             outcome.steps.append(converted.outcome)
@@ -421,6 +433,10 @@ def convert_job(
     matrix = _matrix(job, findings, where)
     if matrix:
         pipeline_task["matrix"] = matrix
+        if ctx.compose is not None:
+            apply_to_matrix(
+                pipeline_task, ctx.compose.image_variants, pipeline_params, findings, where
+            )
     pipeline_task["workspaces"] = [{"name": ws, "workspace": ws} for ws in sorted(workspaces)]
     when = pipeline_task.pop("when", []) + _job_when(
         job, scope, findings, where, task_names, wf, is_finally

@@ -160,6 +160,9 @@ class Rule(_Model):
     defaults: dict[str, str] = Field(default_factory=dict)
     """Inputs the action gives a value when the step does not (its ``action.yml`` defaults that
     hold expressions, such as checkout's ``token: ${{ github.token }}``)."""
+    defaults_unless_remote: dict[str, str] = Field(default_factory=dict)
+    """Defaults that hold only when no later step of the job talks to a git remote
+    (``convert/git_remote.py``): checkout keeps no token in ``.git/config`` that nothing needs."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Rule:

@@ -19,6 +19,7 @@ from ghtotekton.convert import expressions as cx
 from ghtotekton.convert.compose_steps import SOURCE, ComposeSession, convert_compose_run
 from ghtotekton.convert.findings import Finding, Status, StepOutcome, worst
 from ghtotekton.convert.github_bundle import STEP_IDS as BUNDLE_STEP_IDS
+from ghtotekton.convert.image_variants import matrix_env
 from ghtotekton.convert.naming import dns_label, env_name, unique
 from ghtotekton.convert.notebooks import (
     COPIES,
@@ -84,6 +85,9 @@ class StepContext:
     """Executed notebooks the job writes, for the GitHub side of the shadow comparison."""
     notebook_folder: str = COPIES
     """Where in the artifacts workspace this job copies them (``notebooks.cell_folder``)."""
+    remote_later: bool = True
+    """A later step of the job talks to a git remote (``git_remote.later_remote_use``); set per
+    step by the job, and left True where nobody knows (a composite's own steps)."""
 
 
 @dataclass(slots=True)
@@ -291,9 +295,14 @@ def _compose_run(
         for k, v in (step.env.items() if isinstance(step.env, dict) else [])
         if "${{" not in m.scalar_text(v)
     }
-    result = convert_compose_run(
-        calls, translated.text, workdir, static_env, ctx.compose, name, where
-    )
+    outer_matrix_env = dict(ctx.compose.matrix_env)
+    ctx.compose.matrix_env.update(matrix_env(step.env if isinstance(step.env, dict) else {}))
+    try:
+        result = convert_compose_run(
+            calls, translated.text, workdir, static_env, ctx.compose, name, where
+        )
+    finally:
+        ctx.compose.matrix_env = outer_matrix_env
     if result is None:
         reason = (
             "the script mixes `docker compose` with other commands and a pod has no Docker "
@@ -640,7 +649,10 @@ def _inputs(
     env: list[dict[str, Any]] = []
     secret_inputs = set(rule.rule.secrets) if rule else set()
     given = dict(step.with_ or {})
-    for key, default in (rule.rule.defaults if rule else {}).items():
+    defaults = dict(rule.rule.defaults) if rule else {}
+    if rule and not ctx.remote_later:
+        defaults.update(rule.rule.defaults_unless_remote)
+    for key, default in defaults.items():
         if not any(k.lower() == key.lower() for k in given):
             given[key] = default
     for key, raw in given.items():
