@@ -281,4 +281,8 @@ def test_a_notebook_that_raises_fails_its_cell_uploads_and_mails_once(
     mail = email.message_from_string(run.mails[0]["data"], policy=email.policy.default)
     assert str(mail["Subject"]).startswith("GPU notebooks failed: example-org/gpu-notebook@")
     assert "ml-team@example.org" in run.mails[0]["to"][0]
+    # The link goes to this PipelineRun (the Tekton Dashboard), not to a GitHub run.
+    body = mail.get_content()
+    assert "/actions/runs/" not in body
+    assert f"/#/namespaces/default/pipelineruns/{run.result.data['pipelineRun']['name']}" in body
     _assert_gpu_only_on_papermill(run)

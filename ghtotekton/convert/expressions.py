@@ -114,6 +114,39 @@ def reference_path(node: ex.Node) -> tuple[str, ...] | None:
             return None
 
 
+RUN_LINK = re.compile(
+    r"(?:\$\{\{\s*github\.server_url\s*\}\}|https://github\.com)/\$\{\{\s*github\.repository\s*\}\}"
+    r"|\$\{\{\s*github\.event\.repository\.html_url\s*\}\}",
+    re.I,
+)
+_RUN_TAIL = re.compile(
+    r"/actions/runs/\$\{\{\s*github\.run_id\s*\}\}(?:/attempts/\$\{\{\s*github\.run_attempt\s*\}\})?",
+    re.I,
+)
+RUN_URL_KEY = "ghtotekton_run_url"
+DASHBOARD_PARAM = "dashboard-url"
+DASHBOARD_DEFAULT = "http://tekton-dashboard.tekton-pipelines.svc.cluster.local:9097"
+"""The Tekton Dashboard's in-cluster address as its release manifests install it."""
+RUN_URL_FEED = (
+    f"$(params.{DASHBOARD_PARAM})/#/namespaces/$(context.pipelineRun.namespace)"
+    "/pipelineruns/$(context.pipelineRun.name)"
+)
+
+
+def link_runs(text: str) -> str:
+    """A link to the GitHub run (``<server>/<repo>/actions/runs/<run_id>``) becomes a link to
+    this PipelineRun in the Tekton Dashboard: on Tekton the GitHub run does not exist."""
+    out: list[str] = []
+    last = 0
+    for head in RUN_LINK.finditer(text):
+        tail = _RUN_TAIL.match(text, head.end())
+        if tail is None:
+            continue
+        out += [text[last : head.start()], f"${{{{ github.{RUN_URL_KEY} }}}}"]
+        last = tail.end()
+    return "".join(out) + text[last:] if out else text
+
+
 def default_resolve(path: tuple[str, ...]) -> Source | Untranslatable:
     """How contexts that do not depend on the job map (``github``, ``inputs``, ``secrets`` ...)."""
     root, rest = path[0], path[1:]
@@ -124,6 +157,8 @@ def default_resolve(path: tuple[str, ...]) -> Source | Untranslatable:
             return Source("literal", text="$(workspaces.source.path)")
         if len(rest) == 1 and key == "token":
             return Source("secret", env="GITHUB_TOKEN", secret_key="GITHUB_TOKEN")
+        if len(rest) == 1 and key == RUN_URL_KEY:
+            return Source("param", env="GHT_RUN_URL", param="ghtotekton-run-url", feed=RUN_URL_FEED)
         if len(rest) == 1 and key in STANDARD_GITHUB:
             name = param_name("github", key.replace("_", "-"))
             return Source("param", env=STANDARD_GITHUB[key], param=name, feed=f"$(params.{name})")
@@ -166,6 +201,7 @@ def translate_script(text: str, scope: Scope, *, shell_kind: str = "sh") -> Scri
     textual splice would be (``'a'"${X}"'b'``). Non-shell scripts (python, pwsh) get the value
     through the environment only: the expression is reported for a person to wire in.
     """
+    text = link_runs(text)
     found = ex.find_expressions(text)
     if not found:
         return ScriptTranslation(text)

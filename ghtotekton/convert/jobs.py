@@ -351,7 +351,9 @@ def convert_job(
                 pass  # fed by the pipeline task's matrix
             else:
                 pt_params.append({"name": src.param, "value": src.feed or f"$(params.{src.param})"})
-                if src.feed.startswith("$(params."):
+                if src.feed == cx.RUN_URL_FEED:
+                    pipeline_params[cx.DASHBOARD_PARAM] = DASHBOARD_PARAM_SPEC
+                elif src.feed.startswith("$(params."):
                     pipeline_params[src.param] = {
                         "name": src.param,
                         "type": "string",
@@ -513,6 +515,15 @@ def _static_env(wf: m.Workflow, job: m.Job) -> dict[str, str]:
                 if "${{" not in text:
                     out[key] = text
     return out
+
+
+DASHBOARD_PARAM_SPEC = {
+    "name": cx.DASHBOARD_PARAM,
+    "type": "string",
+    "description": "The Tekton Dashboard's URL as people reach it: the workflow's links to its "
+    "GitHub run point to this PipelineRun there",
+    "default": cx.DASHBOARD_DEFAULT,
+}
 
 
 def _dedupe(items: list[dict[str, Any]]) -> list[dict[str, Any]]:

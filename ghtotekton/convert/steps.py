@@ -472,6 +472,7 @@ def env_entry(key: str, text: str, scope: cx.Scope, *, shell: bool = False) -> d
     Tekton substitutions (params are data here, never script text). With ``shell`` (a step's
     own env), a value that only a shell can compute is left for ``apply_shell_values``.
     """
+    text = cx.link_runs(text)
     found = ex.find_expressions(text)
     if not found:
         return {"name": key, "value": text}
