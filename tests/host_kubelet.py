@@ -182,14 +182,17 @@ class PodRunner:
                 raise SystemExit(f"host kubelet: init container {spec['name']} is not Tekton's own")
             view = self.container(spec)
             args = spec.get("args") or []
+            argv = [*(spec.get("command") or []), *args]
             if spec["name"] == "prepare":
                 # entrypoint init SRC DST STEP...: /tekton/steps/NAME and /tekton/steps/N link to
                 # /tekton/run/N/status (cmd/entrypoint/subcommands/step_init.go).
-                for i, step in enumerate(args[3:]):
+                steps = argv[argv.index("init") + 3 :] if "init" in argv else []
+                for i, step in enumerate(steps):
+                    # Every container mounts volume tekton-internal-run-N at /tekton/run/N.
+                    status = self.volumes[f"tekton-internal-run-{i}"] / "status"
+                    status.mkdir(parents=True, exist_ok=True)
                     for link in (step, str(i)):
                         at = Path(view.host(f"/tekton/steps/{link}"))
-                        status = Path(view.host(f"/tekton/run/{i}")) / "status"
-                        status.mkdir(parents=True, exist_ok=True)
                         if not at.is_symlink():
                             at.symlink_to(status)
             elif spec["name"] == "place-scripts":

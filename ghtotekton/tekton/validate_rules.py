@@ -112,4 +112,14 @@ RULES: Final = _rules(
         "warning",
         "A container that requests no GPU but is shown the node's GPUs (NVIDIA_VISIBLE_DEVICES).",
     ),
+    (
+        "tekton/secret-every-step",
+        "info",
+        "A Secret in the stepTemplate reaches every step, untrusted ones included.",
+    ),
+    (
+        "tekton/secret-required",
+        "warning",
+        "A Secret key that is not optional: when it is missing the pod does not start.",
+    ),
 )

@@ -22,6 +22,18 @@ the oracle (``tests/oracle``, ``tests/test_oracle_agreement.py``):
 - ``tekton/gpu-per-pod``: Kubernetes sums the extended resources of all containers of a pod, and
   Tekton never rewrites them (``docs/compute-resources.md``): two containers asking for one GPU
   each make a pod that needs two.
+
+Two more are about secrets, and Kubernetes alone decides them (the end-to-end host kubelet,
+``tests/host_kubelet.py``, plays that part for the oracle):
+
+- ``tekton/secret-every-step`` (info): a Secret in the stepTemplate's env reaches every step of
+  the task, the ones that run untrusted code too (a notebook, ``pip install``). The converter
+  puts a secret there only when the workflow gives it to the whole job (job or workflow
+  ``env``), as GitHub does: tools read such variables without naming them (``gh`` reads
+  ``GH_TOKEN``), so narrowing them would break the job.
+- ``tekton/secret-required``: the kubelet does not start a container whose Secret key is missing
+  and not ``optional`` (CreateContainerConfigError), where GitHub gives an unset secret as an
+  empty string; a key of a Secret the inputs define is known to be there.
 """
 
 from __future__ import annotations
@@ -48,6 +60,9 @@ RUNTIME_RULES: Final = frozenset(
     }
 )
 """The rules of this module: what admission lets through and the controller or Kubernetes stops."""
+
+SECRET_RULES: Final = frozenset({"tekton/secret-every-step", "tekton/secret-required"})
+"""Where secrets reach and whether a missing one stops the pod (Kubernetes' decisions)."""
 
 COSCHEDULE_MODES: Final = ("workspaces", "pipelineruns", "isolate-pipelinerun", "disabled")
 """The values of the ``coschedule`` feature flag (``pkg/apis/config/feature_flags.go``)."""
@@ -154,6 +169,63 @@ class RuntimeChecks(ValidatorBase):
         self._env_order(doc, path, spec)
         self._gpus_per_pod(doc, path, spec)
         self._gpus_visible(doc, path, spec)
+        self._secrets(doc, path, spec)
+
+    def _secrets(self, doc: Document, path: PathKey, spec: m.TaskSpec) -> None:
+        template = spec.step_template
+        for i, entry in enumerate(template.env or [] if template else []):
+            ref = entry.value_from.secret_key_ref if entry.value_from else None
+            if ref is not None:
+                self.report(
+                    doc,
+                    (*path, "stepTemplate", "env", i),
+                    "tekton/secret-every-step",
+                    f"`{entry.name}` comes from Secret `{ref.name}` in the stepTemplate, so "
+                    "every step of the task gets it, the ones running untrusted code too",
+                    "give the secret only to the steps that read it",
+                )
+        for i, source in enumerate(template.env_from or [] if template else []):
+            if source.secret_ref is not None:
+                self.report(
+                    doc,
+                    (*path, "stepTemplate", "envFrom", i),
+                    "tekton/secret-every-step",
+                    f"every key of Secret `{source.secret_ref.name}` goes to every step of the "
+                    "task (stepTemplate envFrom)",
+                    "give the secret only to the steps that read it",
+                )
+        known = self._defined_secret_keys()
+        containers = [
+            *(((*path, "stepTemplate"), template.env or []) for _ in [0] if template),
+            *(((*path, "steps", i), step.env or []) for i, step in enumerate(spec.steps or [])),
+            *(((*path, "sidecars", i), c.env or []) for i, c in enumerate(spec.sidecars or [])),
+        ]
+        for where, env in containers:
+            for i, entry in enumerate(env):
+                ref = entry.value_from.secret_key_ref if entry.value_from else None
+                if ref is None or ref.optional or (ref.name, ref.key) in known:
+                    continue
+                self.report(
+                    doc,
+                    (*where, "env", i),
+                    "tekton/secret-required",
+                    f"`{entry.name}` needs key `{ref.key}` of Secret `{ref.name}`: without it "
+                    "the kubelet does not start the pod (CreateContainerConfigError)",
+                    "mark it `optional: true` where an unset secret may be empty, as on GitHub",
+                )
+
+    def _defined_secret_keys(self) -> set[tuple[str | None, str]]:
+        """(Secret name, key) of every Secret the inputs define."""
+        out: set[tuple[str | None, str]] = set()
+        for d in self.documents:
+            data = d.yaml.data
+            if not isinstance(data, dict) or data.get("kind") != "Secret":
+                continue
+            name = (data.get("metadata") or {}).get("name")
+            for block in ("data", "stringData"):
+                if isinstance(data.get(block), dict):
+                    out |= {(name, str(k)) for k in data[block]}
+        return out
 
     def _gpus_visible(self, doc: Document, path: PathKey, spec: m.TaskSpec) -> None:
         template = spec.step_template
