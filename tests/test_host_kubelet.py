@@ -32,8 +32,10 @@ spec:
   steps:
     - name: first
       env:
+        - name: WHOM
+          value: you
         - name: GREETING
-          value: hello $(WHO) $$(WHO)
+          value: hello $(WHOM) $(WHO) $$(WHOM)
 {secret}
       script: |
         #!/bin/sh
@@ -126,8 +128,9 @@ def test_steps_run_as_the_entrypoint_runs_them(tmp_path: Path) -> None:
     assert [(s["name"], s["exitCode"]) for s in tr["steps"]] == [
         ("first", 0), ("soft", 3), ("after", 0), ("never", 0),
     ]  # fmt: skip
-    # Kubernetes expanded $(WHO) from the template's variable (it comes first) and kept $$.
-    assert (claim / "greeting").read_text() == "hello world $(WHO)"
+    # Kubernetes expands $(VAR) from earlier variables only; the step's own come before the
+    # stepTemplate's once Tekton merged them (merge.go), so $(WHO) stays; $$ is an escaped $.
+    assert (claim / "greeting").read_text() == "hello you $(WHO) $(WHOM)"
     assert (claim / "soft-exit").read_text() == "3"
     assert (claim / "token").read_text() == "unset"
     assert (claim / "never").exists()
