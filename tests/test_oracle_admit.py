@@ -44,6 +44,8 @@ NOT_ADMISSION = {
     "env-reference-order.yaml": "Kubernetes expands env references in the kubelet",
     "gpu-per-pod.yaml": "a warning of ours: the scheduler sums the GPU requests",
     "gpu-visible.yaml": "a warning of ours: the NVIDIA runtime reads the env in the node",
+    "secret-every-step.yaml": "a note of ours: every step may read what the stepTemplate gives",
+    "secret-required.yaml": "the kubelet resolves Secret keys when it creates the container",
 }
 
 

@@ -238,6 +238,19 @@ def _script_pieces(script: str) -> list[list[_Piece]] | None:
     return out
 
 
+_WORKSPACE = ("$GITHUB_WORKSPACE", "${GITHUB_WORKSPACE}", SOURCE)
+"""How a script names the checkout's root (``${{ github.workspace }}`` reads as ``SOURCE``)."""
+
+
+def _from_workspace(path: str, cwd: str | None) -> tuple[str | None, str]:
+    """(the folder ``path`` is relative to, the rest): ``$GITHUB_WORKSPACE/sub`` is ``sub``
+    from the checkout's root; any other path is relative to ``cwd``."""
+    for root in _WORKSPACE:
+        if path == root or path.startswith(root + "/"):
+            return None, path[len(root) :].lstrip("/") or "."
+    return cwd, path
+
+
 def _mixed(
     calls: list[ComposeCall],
     script: str,
@@ -268,10 +281,11 @@ def _mixed(
             moved = _CD.match(piece.text)
             if moved:
                 path = moved.group("path").strip("'\"")
+                base, path = _from_workspace(path, cwd)
                 if "$" in path or "~" in path or path.startswith("/"):
                     _restore(session, saved)
                     return None
-                cwd = posixpath.normpath(posixpath.join(cwd or ".", path))
+                cwd = posixpath.normpath(posixpath.join(base or ".", path))
             continue
         before = len(temp.steps)
         _one_call(next(calls_left), piece.text, cwd, step_env, session, name, where, temp)

@@ -82,12 +82,32 @@ def apply_gpus(
     wanted = container_gpus(job, findings, where) or int(runner.get("gpu") or 0)
     if wanted:
         by_name = {s["name"]: s for s in steps}
-        targets = [
+        runs = [
             by_name[o.tekton_step]
             for o in outcome.steps
             if o.rule.split(",")[0] == "run" and o.tekton_step in by_name
-            and rules.resource_class(by_name[o.tekton_step].get("script", "")) != "cpu"
-        ]  # fmt: skip
+        ]
+        classes = {s["name"]: rules.resource_class(s.get("script", "")) for s in runs}
+        # When the job's GPU work is known (it executes notebooks), a command no rule classes
+        # is not it: it runs without the GPU. Otherwise an unknown command keeps the GPU.
+        known = any(rules.is_gpu_work(s.get("script", "")) for s in steps)
+        targets = [s for s in runs if classes[s["name"]] == "gpu" or (
+            classes[s["name"]] is None and not known)]  # fmt: skip
+        freed = [s["name"] for s in runs if classes[s["name"]] is None and known]
+        if freed:
+            findings.append(
+                Finding(
+                    "converted",
+                    "the job's GPU work is notebook execution: "
+                    + ", ".join(f"`{n}`" for n in freed)
+                    + (" runs" if len(freed) == 1 else " run")
+                    + " without the GPU",
+                    where,
+                    rule="gpu",
+                    action="give a command `class: gpu` in the rule table (--mappings) if it "
+                    "needs the GPU",
+                )
+            )
         for step in targets:
             amount = str(wanted)
             step["computeResources"] = {

@@ -160,6 +160,9 @@ class Rule(_Model):
     defaults: dict[str, str] = Field(default_factory=dict)
     """Inputs the action gives a value when the step does not (its ``action.yml`` defaults that
     hold expressions, such as checkout's ``token: ${{ github.token }}``)."""
+    gpu_work: bool = False
+    """With ``class: gpu``: the command is what a job holds its GPU for (notebook execution).
+    In a job that runs it, commands no rule classes run without the GPU (``gpu.apply_gpus``)."""
     defaults_unless_remote: dict[str, str] = Field(default_factory=dict)
     """Defaults that hold only when no later step of the job talks to a git remote
     (``convert/git_remote.py``): checkout keeps no token in ``.git/config`` that nothing needs."""
@@ -170,6 +173,8 @@ class Rule(_Model):
             raise ValueError("`emit.runner` goes with `match.runner`")
         if self.emit.classify is not None and self.resource_class is None:
             raise ValueError("`emit.classify` needs the rule's `class` (gpu or cpu)")
+        if self.gpu_work and self.resource_class != "gpu":
+            raise ValueError("`gpu_work` goes with `class: gpu`")
         if self.match.kind == "runner" and self.emit.kind not in ("runner", "manual"):
             raise ValueError("a `match.runner` rule emits `runner` or `manual`")
         if not self.docs.strip():
@@ -303,11 +308,18 @@ class RuleSet:
     @cached_property
     def _class_patterns(self) -> dict[str, list[re.Pattern[str]]]:
         """The ``classify`` rules' commands per resource class, compiled once."""
-        out: dict[str, list[re.Pattern[str]]] = {"gpu": [], "cpu": []}
+        out: dict[str, list[re.Pattern[str]]] = {"gpu": [], "cpu": [], "work": []}
         for r in self._of("run"):
             if r.rule.emit.classify and r.rule.resource_class in out:
-                out[r.rule.resource_class].append(re.compile(r.rule.match.run or "", re.MULTILINE))
+                pattern = re.compile(r.rule.match.run or "", re.MULTILINE)
+                out[r.rule.resource_class].append(pattern)
+                if r.rule.gpu_work:
+                    out["work"].append(pattern)
         return out
+
+    def is_gpu_work(self, script: str) -> bool:
+        """The script runs what a job holds its GPU for (a rule with ``gpu_work``)."""
+        return any(p.search(script) for p in self._class_patterns["work"])
 
     def resource_class(self, script: str) -> str | None:
         """``gpu`` when a GPU command is anywhere in the script; ``cpu`` when every command

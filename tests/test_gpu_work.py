@@ -1,0 +1,102 @@
+"""The GPU goes to the job's GPU work (ghtotekton/convert/gpu.py, rules with ``gpu_work``): in a
+job that executes notebooks the commands no rule classes run without it; in a job whose GPU
+work is not known they keep it. And a notebook step written with a ``mkdir`` and a ``cd
+"$GITHUB_WORKSPACE"`` before its compose call converts (compose_steps.py ``_mixed``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ghtotekton.convert.engine import Options, convert_paths
+
+COMPOSE = """\
+services:
+  lab:
+    image: ghcr.io/acme/lab:cuda12
+    command: sleep infinity
+    working_dir: /work
+    volumes: [".:/work"]
+    deploy:
+      resources:
+        reservations:
+          devices: [{driver: nvidia, count: 1, capabilities: [gpu]}]
+"""
+NOTEBOOKS = """\
+on: push
+jobs:
+  run:
+    runs-on: [self-hosted, linux, gpu]
+    steps:
+      - uses: actions/checkout@v4
+      - run: docker compose up -d lab
+      - name: Execute
+        run: |
+          mkdir -p reports
+          cd "$GITHUB_WORKSPACE"
+          docker compose exec -T lab papermill nb.ipynb reports/out.ipynb
+      - uses: actions/checkout@v4
+        with: {repository: acme/nb-tests, path: nb-tests}
+      - name: Install
+        run: pip install poetry && cd nb-tests && poetry install --no-root
+      - name: Test
+        working-directory: nb-tests
+        run: poetry run pytest --junitxml=../reports/junit.xml
+      - uses: actions/upload-artifact@v4
+        if: always()
+        with: {name: reports, path: reports}
+"""
+GPU_TESTS = """\
+on: push
+jobs:
+  run:
+    runs-on: [self-hosted, linux, gpu]
+    steps:
+      - uses: actions/checkout@v4
+      - run: nvidia-smi
+      - run: pip install -e .
+      - run: pytest tests/gpu
+"""
+
+
+def _gpu_steps(tmp_path: Path, workflow: str) -> tuple[dict[str, list[str]], list[str]]:
+    repo = tmp_path / "repo"
+    (repo / ".github" / "workflows").mkdir(parents=True)
+    (repo / ".github" / "workflows" / "ci.yml").write_text(workflow)
+    (repo / "docker-compose.yml").write_text(COMPOSE)
+    result = convert_paths([repo], Options())
+    holders: dict[str, list[str]] = {}
+    for rel, text in result.files.items():
+        if not rel.startswith("tasks/"):
+            continue
+        for doc in yaml.safe_load_all(text):
+            if doc and doc["kind"] == "Task":
+                steps: list[dict[str, Any]] = doc["spec"]["steps"]
+                holders[doc["metadata"]["name"]] = [
+                    s["name"] for s in steps if "nvidia.com/gpu" in str(s.get("computeResources"))
+                ]
+    messages = [
+        f["message"] for w in result.report["workflows"] for j in w["jobs"] for f in j["findings"]
+    ] + [
+        f"{s['label']}: {s['status']}"
+        for w in result.report["workflows"]
+        for j in w["jobs"]
+        for s in j["steps"]
+    ]
+    return holders, messages
+
+
+def test_only_the_notebook_holds_the_gpu(tmp_path: Path) -> None:
+    holders, messages = _gpu_steps(tmp_path, NOTEBOOKS)
+    assert sorted(n for names in holders.values() for n in names) == ["execute"], holders
+    assert "Execute: converted" in messages
+    assert any("`test` runs without the GPU" in m for m in messages)
+
+
+def test_unknown_commands_keep_the_gpu_when_the_gpu_work_is_not_known(tmp_path: Path) -> None:
+    holders, _ = _gpu_steps(tmp_path, GPU_TESTS)
+    held = sorted(n for names in holders.values() for n in names)
+    assert "run-4" in held  # pytest tests/gpu
+    assert "run-3" not in held  # pip install
