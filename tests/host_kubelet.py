@@ -21,6 +21,11 @@ the Pod exactly as Tekton built it (JSON on stdin) and reads back what happened 
 Images are not pulled: the host's tools stand in for every image (``--path`` puts a Python
 environment with papermill, nbconvert and pytest first). Sidecars and user init containers are
 refused, not ignored, so a test cannot pass on a Pod this runner does not really run.
+
+What it cannot show: containers here share the host's filesystem outside the volumes. On Tekton
+each step is a fresh container of its image, so a package one step installs into the image's
+own folders (``pip install`` as root) is gone in the next step; here it would still be there.
+Tests that rely on this runner install nothing outside the volumes.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from ghtotekton.convert.gpu import apply_gpus
 from ghtotekton.convert.image_variants import apply_to_matrix, matrix_env
 from ghtotekton.convert.naming import dns_label, env_name, param_name, unique
 from ghtotekton.convert.notebooks import NotebookCopy, cell_folder
+from ghtotekton.convert.python_env import keep_installs
 from ghtotekton.convert.rules import RuleSet
 from ghtotekton.convert.secret_scope import scope_secrets
 from ghtotekton.convert.service_options import read_options
@@ -382,6 +383,7 @@ def convert_job(
         "image": image,
         "script": SETUP_SCRIPT,
     }
+    keep_installs(image, setup, steps)
     spec: dict[str, Any] = {}
     if params:
         spec["params"] = _dedupe(params)
