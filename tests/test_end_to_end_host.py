@@ -25,7 +25,7 @@ import socketserver
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -150,12 +150,18 @@ class Run:
         return "\n".join(lines)
 
 
-def _run(tmp_path: Path, smtp: socketserver.ThreadingTCPServer, *, failing: bool) -> Run:
+def _run(
+    tmp_path: Path,
+    smtp: socketserver.ThreadingTCPServer,
+    *,
+    failing: bool,
+    edit: Callable[[str], str] = lambda text: text,
+) -> Run:
     port = smtp.server_address[1]
     app_src = tmp_path / "app"
     shutil.copytree(FIXTURES / "gpu-notebook", app_src)
     workflow = app_src / ".github" / "workflows" / "gpu-notebooks.yml"
-    text = workflow.read_text()
+    text = edit(workflow.read_text())
     assert "server_address: smtp.example.org" in text and "server_port: 465" in text
     workflow.write_text(
         text.replace("server_address: smtp.example.org", "server_address: 127.0.0.1").replace(
@@ -285,4 +291,30 @@ def test_a_notebook_that_raises_fails_its_cell_uploads_and_mails_once(
     body = mail.get_content()
     assert "/actions/runs/" not in body
     assert f"/#/namespaces/default/pipelineruns/{run.result.data['pipelineRun']['name']}" in body
+    _assert_gpu_only_on_papermill(run)
+
+
+def _mail_in_the_job(text: str) -> str:
+    """The variant most workflows write: the mail is the job's last step, `if: failure()`."""
+    job, notify = text.split("\n  notify:\n")
+    steps = notify.split("    steps:\n", 1)[1]
+    mail = steps[steps.index("      - name: Send e-mail") :]
+    return (
+        job.rstrip("\n")
+        + "\n"
+        + mail.replace(
+            "      - name: Send e-mail\n", ("      - name: Send e-mail\n        if: failure()\n"), 1
+        )
+    )
+
+
+@pytest.mark.usefixtures("kernel_env")
+def test_a_failure_mail_step_in_the_job_mails_for_the_failing_cell_only(
+    tmp_path: Path, smtp: socketserver.ThreadingTCPServer
+) -> None:
+    run = _run(tmp_path, smtp, failing=True, edit=_mail_in_the_job)
+    assert run.result.github_status == "Failed", run.explain()
+    for name, notebook in CELLS.items():
+        _assert_reports(run, name, notebook, tested=name != "nb-training-py3.12")
+    assert len(run.mails) == 1, run.mails  # GitHub mails from each failing cell: one
     _assert_gpu_only_on_papermill(run)
