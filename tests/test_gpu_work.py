@@ -100,3 +100,13 @@ def test_unknown_commands_keep_the_gpu_when_the_gpu_work_is_not_known(tmp_path: 
     held = sorted(n for names in holders.values() for n in names)
     assert "run-4" in held  # pytest tests/gpu
     assert "run-3" not in held  # pip install
+
+
+def test_a_cd_to_the_workspace_expression_converts(tmp_path: Path) -> None:
+    workflow = NOTEBOOKS.replace(
+        'cd "$GITHUB_WORKSPACE"', "cd ${{ github.workspace }}/notebooks/.."
+    )
+    holders, messages = _gpu_steps(tmp_path, workflow)
+    assert "Execute: converted" in messages
+    assert not [m for m in messages if "shell characters" in m]
+    assert sorted(n for names in holders.values() for n in names) == ["execute"]

@@ -243,6 +243,12 @@ def translate_script(text: str, scope: Scope, *, shell_kind: str = "sh") -> Scri
 
 
 _SAFE_LITERAL = re.compile(r"^[A-Za-z0-9_./:@%+=,-]*$")
+_SAFE_VALUE = re.compile(
+    r"^(?:[A-Za-z0-9_./:@%+=,-]|\$\((?:workspaces\.[A-Za-z0-9_-]+\.path"
+    r"|context\.(?:taskRun|pipelineRun|task|pipeline)\.(?:name|namespace|uid))\))*$"
+)
+"""A value whose Tekton variables Tekton replaces with names and paths of its own making (no
+shell characters) before the shell runs: ``$(workspaces.source.path)``, ``$(context.*.name)``."""
 
 
 def shell_value(node: ex.Node, scope: Scope, prelude: list[str]) -> str | None:
@@ -260,7 +266,7 @@ def shell_value(node: ex.Node, scope: Scope, prelude: list[str]) -> str | None:
             scope.problems.append(found)
             return None
         if found.kind == "literal":
-            if _SAFE_LITERAL.match(found.text):
+            if _SAFE_VALUE.match(found.text):
                 return found.text
             scope.problems.append(Untranslatable(ex.unparse(node), "value with shell characters"))
             return None
