@@ -768,3 +768,28 @@ def test_a_checkout_without_token_uses_the_runs_token_optionally(tmp_path: Path)
         {"name": "github-secrets", "optional": True, "key": "GITHUB_TOKEN"},
         {"name": "github-secrets", "optional": True, "key": "PAT"},
     ]
+
+
+@pytest.mark.parametrize(
+    ("script", "expected"),
+    [
+        ("make -j4", "cpu"),
+        ("make install", "cpu"),
+        ("cmake -B build && make", "cpu"),
+        ("make test", None),  # a GPU job's tests keep the GPU
+        ("make test_examples", None),
+        ("source activate env\nmake check", None),
+        ("poetry install --no-root", "cpu"),
+        ("poetry run pytest", None),
+        ("papermill a.ipynb b.ipynb", "gpu"),
+    ],
+)
+def test_resource_classes_of_commands(rules: RuleSet, script: str, expected: str | None) -> None:
+    assert rules.resource_class(script) == expected
+
+
+def test_notebook_execution_is_the_gpu_work(rules: RuleSet) -> None:
+    assert rules.is_gpu_work("docker compose exec -T nb papermill in.ipynb out.ipynb")
+    assert rules.is_gpu_work("jupyter nbconvert --to notebook --execute a.ipynb")
+    assert not rules.is_gpu_work("nvidia-smi")
+    assert not rules.is_gpu_work("pytest tests/gpu")
