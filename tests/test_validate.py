@@ -66,9 +66,10 @@ def _runtime_findings(found: list[Diagnostic]) -> list[str]:
 # references to variables only a step sets at run time, 69 GPU pods, 4 runs whose tasks ask for
 # two pools); 300 with the GPU-visibility rule added and GPU-less containers given
 # NVIDIA_VISIBLE_DEVICES=void (227 env references, 69 GPU pods, 4 placements); 294 once values
-# only a shell can compute are exported by the step's script (221 env references). The count may
-# only go down.
-RUNTIME_FINDINGS_ON_CORPUS = 294
+# only a shell can compute are exported by the step's script (221 env references); 295 once
+# `make test` stopped counting as a CPU build (one accelerate job's test steps each keep the GPU
+# they need, which the misclassification had hidden: 70 GPU pods). The count may only go down.
+RUNTIME_FINDINGS_ON_CORPUS = 295
 
 
 @pytest.mark.parametrize("case", sorted(CASES.glob("*.yaml")), ids=lambda p: p.stem)
