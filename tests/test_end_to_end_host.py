@@ -10,7 +10,8 @@ the fixture and ``fixtures/notebook-tests``, served from local git folders.
 Checked: every matrix cell's executed notebook, HTML, junit.xml and coverage.xml end in the
 artifacts workspace; a notebook that raises fails its cell (and only its cell), still uploads,
 and the team gets exactly one mail; a passing run sends none; the GPU is only on the container
-that runs papermill.
+that runs papermill; the mail as the job's own `if: failure()` step mails once; an `always()`
+upload that fails fails the run and mails once.
 """
 
 from __future__ import annotations
@@ -277,7 +278,11 @@ def test_a_notebook_that_raises_fails_its_cell_uploads_and_mails_once(
     run = _run(tmp_path, smtp, failing=True)
     assert run.result.github_status == "Failed", run.explain()
     failed = {t for t in run.result.failed_tasks() if t != oracle.VERDICT_TASK}
-    assert failed == {"notebooks-m4-3-gpu"}, run.explain()
+    # the notebook's task, and the cell's last task, which skipped its steps after it
+    assert failed == {"notebooks-m4-3-gpu", "notebooks-m4"}, run.explain()
+    assert "ghtotekton-needs" in next(
+        tr["message"] for tr in run.result.data["taskRuns"] if tr["pipelineTask"] == "notebooks-m4"
+    )
     for name, notebook in CELLS.items():
         _assert_reports(run, name, notebook, tested=name != "nb-training-py3.12")
     # papermill writes the notebook up to the error; the upload still carries it.
@@ -318,3 +323,23 @@ def test_a_failure_mail_step_in_the_job_mails_for_the_failing_cell_only(
         _assert_reports(run, name, notebook, tested=name != "nb-training-py3.12")
     assert len(run.mails) == 1, run.mails  # GitHub mails from each failing cell: one
     _assert_gpu_only_on_papermill(run)
+
+
+def _upload_fails(text: str) -> str:
+    """Every cell's upload fails (a path with no files, `if-no-files-found: error`)."""
+    old = "          path: ${{ env.REPORT_DIR }}/\n"
+    assert old in text
+    return text.replace(
+        old, "          path: no-such-folder/\n          if-no-files-found: error\n"
+    )
+
+
+@pytest.mark.usefixtures("kernel_env")
+def test_a_failing_always_upload_fails_the_run_and_mails_once(
+    tmp_path: Path, smtp: socketserver.ThreadingTCPServer
+) -> None:
+    run = _run(tmp_path, smtp, failing=False, edit=_upload_fails)
+    assert run.result.github_status == "Failed", run.explain()
+    failed = {t for t in run.result.failed_tasks() if t != oracle.VERDICT_TASK}
+    assert failed == {f"notebooks-m{i}-always" for i in range(1, 5)}, run.explain()
+    assert len(run.mails) == 1, run.mails  # as GitHub's `needs: notebooks, if: failure()`

@@ -52,11 +52,15 @@ fi
 """
 
 
-def let_failures_through(
+def scopable_tasks(pipeline_tasks: list[dict[str, Any]], tasks: list[dict[str, Any]]) -> set[str]:
+    """The pipeline tasks whose failures ``let_failures_through`` would let through."""
+    return _graph(pipeline_tasks, tasks)[3]
+
+
+def _graph(
     pipeline_tasks: list[dict[str, Any]], tasks: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """Scope each failure to the tasks that need the failed one (in place); the finally task
-    that fails the run when a let-through task failed, as a list (empty when none is)."""
+) -> tuple[dict[str, dict[str, Any]], dict[str, set[str]], dict[str, dict[str, Any]], set[str]]:
+    """(pipeline tasks by name, their parents, Tasks by name, the scopable ones)."""
     by_name = {t["metadata"]["name"]: t for t in tasks}
     parents = {pt["name"]: _parents(pt) for pt in pipeline_tasks}
     readers: dict[str, set[str]] = {pt["name"]: set() for pt in pipeline_tasks}
@@ -65,7 +69,15 @@ def let_failures_through(
             if parent in readers:
                 readers[parent].add(name)
     own = {pt["name"]: pt for pt in pipeline_tasks}
-    scoped = _scopable(own, readers, by_name)
+    return own, parents, by_name, _scopable(own, readers, by_name)
+
+
+def let_failures_through(
+    pipeline_tasks: list[dict[str, Any]], tasks: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Scope each failure to the tasks that need the failed one (in place); the finally task
+    that fails the run when a let-through task failed, as a list (empty when none is)."""
+    own, parents, by_name, scoped = _graph(pipeline_tasks, tasks)
     if not scoped:
         return []
     for name in scoped:

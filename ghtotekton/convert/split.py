@@ -61,6 +61,18 @@ class SplitJob:
     """The last pipeline task of each chain: what jobs that need this one wait for."""
     finally_tasks: list[dict[str, Any]] = field(default_factory=list)
     """The job's trailing ``always()`` steps: they run whatever happened before."""
+    chains: list[Chain] = field(default_factory=list)
+    """Per matrix cell, its pipeline tasks in order and its always() tail (``chains.py``)."""
+
+
+@dataclass(slots=True)
+class Chain:
+    """One cell of a split job: its pipeline tasks, and the finally task of its tail."""
+
+    members: list[str]
+    tail: str | None
+    after: list[str]
+    """What the tail would run after in the DAG (the chain's last tasks)."""
 
 
 def _is_gpu(step: dict[str, Any]) -> bool:
@@ -163,6 +175,7 @@ def split_job(
             split.runners.update(one.runners)
             split.ends += one.ends
             split.finally_tasks += one.finally_tasks
+            split.chains += one.chains
             split.gpu_seconds_saved += one.gpu_seconds_saved
             split.gpu_seconds_total += one.gpu_seconds_total
     return split
@@ -234,11 +247,12 @@ def _emit(
     gpu_sidecars = [s for s in spec.get("sidecars", []) if _is_gpu(s)]
     cpu_sidecars = [s for s in spec.get("sidecars", []) if not _is_gpu(s)]
     finals: list[dict[str, Any]] = []
+    tail_after: list[str] = []
     chain_segments = [seg for seg in segments if not seg.final]
     for index, seg in enumerate(segments):
         last = seg is chain_segments[-1]
         suffix = f"{index + 1}-{seg.kind}" + ("-parallel" if seg.parallel else "")
-        suffix = "finally" if seg.final else suffix
+        suffix = "always" if seg.final else suffix
         chain = f"{pt_name}-{tag}" if tag else pt_name
         name = chain if last else f"{chain}-{suffix}"
         t_name = task_name if last else f"{task_name}-{suffix}"
@@ -291,7 +305,7 @@ def _emit(
             runners[name] = runner
         if seg.final:
             pipeline_tasks.pop()
-            pt.pop("runAfter", None)
+            tail_after = list(pt.pop("runAfter", None) or [])
             finals.append(pt)
             continue
         if seg.parallel:
@@ -300,7 +314,12 @@ def _emit(
         previous = [name, *waiting]
         waiting = []
     total, saved = _gpu_seconds(conv, outcome, segments)
-    return SplitJob(tasks, pipeline_tasks, runners, workspace, saved, total, [previous[0]], finals)
+    chain = Chain(
+        [p["name"] for p in pipeline_tasks], finals[0]["name"] if finals else None, tail_after
+    )
+    return SplitJob(
+        tasks, pipeline_tasks, runners, workspace, saved, total, [previous[0]], finals, [chain]
+    )
 
 
 def _without_gpu(runner: dict[str, Any]) -> dict[str, Any]:

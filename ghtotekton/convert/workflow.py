@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from ghtotekton.convert.calls import InlinedCall, inline_call, rewire_calls
+from ghtotekton.convert.chains import guard_chains, tails_into_dag
 from ghtotekton.convert.claims import CACHE, share_one_claim
 from ghtotekton.convert.env_order import resolve_env_references
 from ghtotekton.convert.findings import Finding, JobOutcome, Status, worst
 from ghtotekton.convert.gpu_visibility import hide_gpus
-from ghtotekton.convert.job_failures import let_failures_through
+from ghtotekton.convert.job_failures import let_failures_through, scopable_tasks
 from ghtotekton.convert.jobs import (
     SOURCE_ANNOTATION,
     JobConversion,
@@ -36,7 +37,7 @@ from ghtotekton.convert.publish import (
     publish_task,
 )
 from ghtotekton.convert.rules import RuleSet
-from ghtotekton.convert.split import not_split_reason, split_job
+from ghtotekton.convert.split import Chain, not_split_reason, split_job
 from ghtotekton.errors import Position
 from ghtotekton.github.loader import LoadedWorkflow
 from ghtotekton.github.repository import Repository
@@ -95,6 +96,7 @@ def convert_workflow(
     tasks: list[dict[str, Any]] = []
     pipeline_tasks: list[dict[str, Any]] = []
     finally_tasks: list[dict[str, Any]] = []
+    chains: list[Chain] = []
     params: dict[str, dict[str, Any]] = {}
     calls: dict[str, InlinedCall] = {}
     aliases: dict[str, list[str]] = {}
@@ -157,6 +159,7 @@ def convert_workflow(
         tasks.extend(split.tasks)
         pipeline_tasks.extend(split.pipeline_tasks)
         finally_tasks.extend(split.finally_tasks)
+        chains.extend(split.chains)
         result.runners.update(split.runners)
         result.workspaces.add(split.workspace)
         if split.ends != [conv.pipeline_task["name"]]:
@@ -194,7 +197,10 @@ def convert_workflow(
         for task in pipeline_tasks:
             _without_status_when(task, result)
     _drop_missing_refs(pipeline_tasks + finally_tasks, result, loaded.display)
+    scopable = scopable_tasks(pipeline_tasks, tasks)
+    moved = tails_into_dag(chains, pipeline_tasks, finally_tasks, scopable)
     finally_tasks.extend(let_failures_through(pipeline_tasks, tasks))
+    guard_chains(moved, pipeline_tasks, tasks)
     if "artifacts" in result.workspaces and pipeline_tasks:
         declared = set(params)
         workflow_file = workflow_path(loaded.display) if shadow_compare else None

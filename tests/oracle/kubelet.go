@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -161,11 +162,18 @@ func completePod(c *fakeCluster, p *corev1.Pod, out *runOutput) error {
 				continue // filled from a step's result by Tekton itself
 			}
 			// A result a step's own text writes is there once that step ran (a failing
-			// script may write it before it exits); one no step names is there at the end.
-			w, named := writers[r.Name]
-			if (named && w == n && n <= lastRan) || (!named && n == lastRan) {
+			// script may write it before it exits), with the literal the text writes when it
+			// writes one (Tekton keeps the latest step's value); one no step names is there
+			// at the end.
+			written, named := writers[r.Name]
+			w, isWriter := written[n]
+			if (isWriter && n <= lastRan) || (!named && n == lastRan) {
+				value := placeholder(r.Type, r.Properties)
+				if w.literal {
+					value = w.value
+				}
 				msg = append(msg, result.RunResult{Key: r.Name,
-					Value:      out.resultValue(pipelineTask, r.Name, placeholder(r.Type, r.Properties)),
+					Value:      out.resultValue(pipelineTask, r.Name, value),
 					ResultType: result.TaskRunResultType})
 			}
 		}
@@ -342,10 +350,17 @@ func orEmpty[T any](s []T) []T {
 	return s
 }
 
-// resultWriters maps each Task result to the first step whose script, command, args or env
-// names its file ($(results.NAME.path), or /tekton/results/NAME once Tekton substituted it).
-func resultWriters(ts *v1.TaskSpec) map[string]int {
-	out := map[string]int{}
+// resultWrite is one step writing one result: the literal it writes when its text shows it
+// (printf VALUE > $(results.NAME.path)).
+type resultWrite struct {
+	literal bool
+	value   string
+}
+
+// resultWriters maps each Task result to the steps whose script, command, args or env name its
+// file ($(results.NAME.path), or /tekton/results/NAME once Tekton substituted it).
+func resultWriters(ts *v1.TaskSpec) map[string]map[int]resultWrite {
+	out := map[string]map[int]resultWrite{}
 	for i, step := range ts.Steps {
 		parts := []string{step.Script}
 		parts = append(parts, step.Command...)
@@ -355,15 +370,26 @@ func resultWriters(ts *v1.TaskSpec) map[string]int {
 		}
 		text := strings.Join(parts, "\n")
 		for _, r := range ts.Results {
-			if _, seen := out[r.Name]; seen {
+			if !mentions(text, "$(results."+r.Name+".path)") && !mentions(text, "/tekton/results/"+r.Name) {
 				continue
 			}
-			if mentions(text, "$(results."+r.Name+".path)") || mentions(text, "/tekton/results/"+r.Name) {
-				out[r.Name] = i
+			if out[r.Name] == nil {
+				out[r.Name] = map[int]resultWrite{}
 			}
+			w := resultWrite{}
+			if m := literalWrite(r.Name).FindStringSubmatch(text); m != nil {
+				w = resultWrite{literal: true, value: m[1] + m[2] + m[3]}
+			}
+			out[r.Name][i] = w
 		}
 	}
 	return out
+}
+
+// literalWrite matches `printf VALUE > "$(results.NAME.path)"` (or the substituted path).
+func literalWrite(name string) *regexp.Regexp {
+	file := `(?:\$\(results\.` + regexp.QuoteMeta(name) + `\.path\)|/tekton/results/` + regexp.QuoteMeta(name) + `)`
+	return regexp.MustCompile(`printf\s+(?:'([^'%]*)'|"([^"$%]*)"|([A-Za-z0-9_.-]+))\s*>\s*"?` + file + `"?(?:\s|$)`)
 }
 
 // mentions is true when text holds ref not followed by more of a result name.
