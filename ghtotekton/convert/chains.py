@@ -17,9 +17,10 @@ a task's own ``when``). So within one chain (a cell of the split job):
 - the tail runs after the chain's last task, whatever became of it. The jobs that need this one
   still wait for the chain's last task, not for the tail.
 
-A chain whose failures cannot be let through (``job_failures``) keeps its tail in ``finally``;
-so does one whose first task fails: the tasks after it are skipped for the missing result, and
-the tail, which would only upload what nothing wrote, with them.
+A chain whose failures cannot be let through (``job_failures``), or a ``continue-on-error``
+job's, keeps its tail in ``finally``. When the chain's first task fails, the tasks after it are
+skipped for the missing result, and the tail, which would only upload what nothing wrote, with
+them.
 """
 
 from __future__ import annotations
@@ -44,14 +45,17 @@ def tails_into_dag(
     """Move each tail whose chain can let failures through into the DAG (in place); the chains
     moved, for ``guard_chains`` once ``job_failures`` has gated the tasks."""
     moved = []
+    by_pt = {pt["name"]: pt for pt in pipeline_tasks}
     for chain in chains:
         tail = next((t for t in finally_tasks if t["name"] == chain.tail), None)
         if tail is None or not chain.after or not set(chain.members) <= scopable:
             continue
+        if any("onError" in by_pt.get(name, {}) for name in chain.members):
+            continue  # `continue-on-error`: no task of it stops the run, and none says it ended
+        moved.append(chain)
         finally_tasks.remove(tail)
         tail["runAfter"] = sorted(chain.after)
         pipeline_tasks.append(tail)
-        moved.append(chain)
     return moved
 
 
