@@ -45,7 +45,7 @@ class Segment:
     parallel: bool = False
     """Independent CPU work that runs beside the next GPU segment."""
     final: bool = False
-    """The trailing ``always()`` steps, run as a ``finally`` task."""
+    """The trailing ``always()`` steps: a task after the chain (``chains.py``), or ``finally``."""
 
 
 @dataclass(slots=True)
@@ -67,7 +67,8 @@ class SplitJob:
 
 @dataclass(slots=True)
 class Chain:
-    """One cell of a split job: its pipeline tasks, and the finally task of its tail."""
+    """One cell of a split job: its pipeline tasks, and its tail (a finally task until
+    ``chains.tails_into_dag`` moves it after them)."""
 
     members: list[str]
     tail: str | None
@@ -105,7 +106,7 @@ def split_job(
 ) -> SplitJob | None:
     """The chain of tasks for a job with GPU and CPU steps; None when there is nothing to split.
 
-    ``tail``: how many trailing GitHub steps run on ``always()`` (they become a finally task).
+    ``tail``: how many trailing GitHub steps run on ``always()`` (they become the tail task).
     """
     spec = conv.task["spec"]
     user = [s for s in spec["steps"] if s["name"] not in SCAFFOLDING]
