@@ -116,12 +116,7 @@ func completePodExternally(c *fakeCluster, p *corev1.Pod, tr *v1.TaskRun, ts *v1
 		_, err := c.kube.CoreV1().Pods(p.Namespace).UpdateStatus(c.ctx, p, metav1.UpdateOptions{})
 		return err
 	}
-	statuses := make([]corev1.ContainerStatus, len(p.Spec.Containers))
-	for i, ctr := range p.Spec.Containers {
-		statuses[i] = corev1.ContainerStatus{Name: ctr.Name, Image: ctr.Image,
-			State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{
-				ExitCode: 0, Reason: "Completed", StartedAt: now, FinishedAt: now}}}
-	}
+	statuses := completedAll(p.Spec.Containers, now)
 	failed := false
 	for n, ci := range steps {
 		term := statuses[ci].State.Terminated
@@ -156,19 +151,5 @@ func completePodExternally(c *fakeCluster, p *corev1.Pod, tr *v1.TaskRun, ts *v1
 		}
 		term.Message = string(b)
 	}
-	initStatuses := make([]corev1.ContainerStatus, len(p.Spec.InitContainers))
-	for i, ctr := range p.Spec.InitContainers {
-		initStatuses[i] = corev1.ContainerStatus{Name: ctr.Name, Image: ctr.Image,
-			State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{
-				ExitCode: 0, Reason: "Completed", StartedAt: now, FinishedAt: now}}}
-	}
-	p.Status.ContainerStatuses = statuses
-	p.Status.InitContainerStatuses = initStatuses
-	p.Status.StartTime = &now
-	p.Status.Phase = corev1.PodSucceeded
-	if failed {
-		p.Status.Phase = corev1.PodFailed
-	}
-	_, err = c.kube.CoreV1().Pods(p.Namespace).UpdateStatus(c.ctx, p, metav1.UpdateOptions{})
-	return err
+	return finishPod(c, p, statuses, failed, now)
 }

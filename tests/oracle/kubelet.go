@@ -124,12 +124,7 @@ func completePod(c *fakeCluster, p *corev1.Pod, out *runOutput) error {
 	}
 	writers := resultWriters(ts)
 	failed := false
-	statuses := make([]corev1.ContainerStatus, len(p.Spec.Containers))
-	for i, ctr := range p.Spec.Containers {
-		statuses[i] = corev1.ContainerStatus{Name: ctr.Name, Image: ctr.Image, Ready: false,
-			State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{
-				ExitCode: 0, Reason: "Completed", StartedAt: now, FinishedAt: now}}}
-	}
+	statuses := completedAll(p.Spec.Containers, now)
 	for n, ci := range steps {
 		term := statuses[ci].State.Terminated
 		msg := []result.RunResult{{Key: "StartedAt", Value: now.Format(timeFormat),
@@ -186,21 +181,33 @@ func completePod(c *fakeCluster, p *corev1.Pod, out *runOutput) error {
 	if n := len(steps); n > 0 && lastRan < n-1 {
 		failed = true
 	}
-	initStatuses := make([]corev1.ContainerStatus, len(p.Spec.InitContainers))
-	for i, ctr := range p.Spec.InitContainers {
-		initStatuses[i] = corev1.ContainerStatus{Name: ctr.Name, Image: ctr.Image,
+	return finishPod(c, p, statuses, failed, now)
+}
+
+// completedAll is each container having run and exited 0.
+func completedAll(containers []corev1.Container, now metav1.Time) []corev1.ContainerStatus {
+	out := make([]corev1.ContainerStatus, len(containers))
+	for i, ctr := range containers {
+		out[i] = corev1.ContainerStatus{Name: ctr.Name, Image: ctr.Image,
 			State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{
 				ExitCode: 0, Reason: "Completed", StartedAt: now, FinishedAt: now}}}
 	}
+	return out
+}
+
+// finishPod writes what the kubelet reports of a Pod that ran: its containers' statuses, its
+// init containers done, and the phase.
+func finishPod(c *fakeCluster, p *corev1.Pod, statuses []corev1.ContainerStatus, failed bool,
+	now metav1.Time) error {
 	p = p.DeepCopy()
 	p.Status.ContainerStatuses = statuses
-	p.Status.InitContainerStatuses = initStatuses
+	p.Status.InitContainerStatuses = completedAll(p.Spec.InitContainers, now)
 	p.Status.StartTime = &now
 	p.Status.Phase = corev1.PodSucceeded
 	if failed {
 		p.Status.Phase = corev1.PodFailed
 	}
-	_, err = c.kube.CoreV1().Pods(p.Namespace).UpdateStatus(c.ctx, p, metav1.UpdateOptions{})
+	_, err := c.kube.CoreV1().Pods(p.Namespace).UpdateStatus(c.ctx, p, metav1.UpdateOptions{})
 	return err
 }
 
