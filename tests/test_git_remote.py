@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from ghtotekton.convert.engine import Options, convert_paths
+from ghtotekton.convert.engine import Options
 from ghtotekton.convert.git_remote import REMOTE_GIT, uses_remote
 from ghtotekton.github import model as m
+from tests.converted import convert_repo
 
 
 @pytest.mark.parametrize(
@@ -43,20 +43,10 @@ def test_pushing_actions() -> None:
 
 
 def _checkout_env(tmp_path: Path, steps: str) -> list[dict[str, Any]]:
-    repo = tmp_path / "repo"
-    (repo / ".github" / "workflows").mkdir(parents=True)
-    (repo / ".github" / "workflows" / "ci.yml").write_text(
-        "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n" + steps
-    )
-    result = convert_paths([repo], Options(split_gpu=False))
-    task = next(
-        d
-        for name, text in result.files.items()
-        if name.startswith("tasks/")
-        for d in yaml.safe_load_all(text)
-        if d and d["kind"] == "Task" and d["metadata"]["name"] == "ci-build"
-    )
-    return next(s for s in task["spec"]["steps"] if s["name"] == "checkout")["env"]
+    workflow = "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n" + steps
+    done = convert_repo(tmp_path, {".github/workflows/ci.yml": workflow}, Options(split_gpu=False))
+    steps_ = done.task("ci-build")["spec"]["steps"]
+    return next(s for s in steps_ if s["name"] == "checkout")["env"]
 
 
 def _persist(env: list[dict[str, Any]]) -> str | None:

@@ -6,11 +6,10 @@ work is not known they keep it. And a notebook step written with a ``mkdir`` and
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-import yaml
+from tests.converted import convert_repo
 
-from ghtotekton.convert.engine import Options, convert_paths
+GPU = "nvidia.com/gpu"
 
 COMPOSE = """\
 services:
@@ -62,30 +61,14 @@ jobs:
 
 
 def _gpu_steps(tmp_path: Path, workflow: str) -> tuple[dict[str, list[str]], list[str]]:
-    repo = tmp_path / "repo"
-    (repo / ".github" / "workflows").mkdir(parents=True)
-    (repo / ".github" / "workflows" / "ci.yml").write_text(workflow)
-    (repo / "docker-compose.yml").write_text(COMPOSE)
-    result = convert_paths([repo], Options())
-    holders: dict[str, list[str]] = {}
-    for rel, text in result.files.items():
-        if not rel.startswith("tasks/"):
-            continue
-        for doc in yaml.safe_load_all(text):
-            if doc and doc["kind"] == "Task":
-                steps: list[dict[str, Any]] = doc["spec"]["steps"]
-                holders[doc["metadata"]["name"]] = [
-                    s["name"] for s in steps if "nvidia.com/gpu" in str(s.get("computeResources"))
-                ]
-    messages = [
-        f["message"] for w in result.report["workflows"] for j in w["jobs"] for f in j["findings"]
-    ] + [
-        f"{s['label']}: {s['status']}"
-        for w in result.report["workflows"]
-        for j in w["jobs"]
-        for s in j["steps"]
-    ]
-    return holders, messages
+    done = convert_repo(
+        tmp_path, {".github/workflows/ci.yml": workflow, "docker-compose.yml": COMPOSE}
+    )
+    holders = {
+        name: [s["name"] for s in task["spec"]["steps"] if GPU in str(s.get("computeResources"))]
+        for name, task in done.documents("Task").items()
+    }
+    return holders, done.messages()
 
 
 def test_only_the_notebook_holds_the_gpu(tmp_path: Path) -> None:

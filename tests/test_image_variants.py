@@ -14,6 +14,7 @@ from ghtotekton.convert.engine import Options, convert_paths
 from ghtotekton.convert.image_variants import ImageVariant, matrix_env
 from tests import oracle
 from tests.conftest import FIXTURES
+from tests.converted import convert_repo
 
 WORKFLOW = """\
 on: push
@@ -49,23 +50,9 @@ services:
 
 
 def _convert(tmp_path: Path, split: bool) -> tuple[Path, dict[str, Any], list[str]]:
-    repo = tmp_path / "repo"
-    (repo / ".github" / "workflows").mkdir(parents=True)
-    (repo / ".github" / "workflows" / "ci.yml").write_text(WORKFLOW)
-    (repo / "docker-compose.yml").write_text(COMPOSE)
-    result = convert_paths([repo], Options(split_gpu=split))
-    out = oracle.write_files(
-        {k: v for k, v in result.files.items() if k != "README"}, tmp_path / "out"
-    )
-    pipeline = next(
-        d
-        for d in yaml.safe_load_all(result.files["pipelines/ci.yaml"])
-        if d and d["kind"] == "Pipeline"
-    )
-    messages = [
-        f["message"] for w in result.report["workflows"] for j in w["jobs"] for f in j["findings"]
-    ]
-    return out, pipeline, messages
+    files = {".github/workflows/ci.yml": WORKFLOW, "docker-compose.yml": COMPOSE}
+    done = convert_repo(tmp_path, files, Options(split_gpu=split))
+    return done.out, done.pipeline("ci"), done.messages()
 
 
 def test_matrix_env_reads_plain_matrix_references() -> None:
@@ -139,18 +126,9 @@ def test_split_cells_get_their_image(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("compose", [COMPOSE.replace("${PG_VERSION:-14}", "16")])
 def test_no_matrix_value_no_variants(tmp_path: Path, compose: str) -> None:
-    repo = tmp_path / "repo"
-    (repo / ".github" / "workflows").mkdir(parents=True)
-    (repo / ".github" / "workflows" / "ci.yml").write_text(
-        WORKFLOW.replace("PYTHON_VERSION: ${{ matrix.python }}", "PYTHON_VERSION: '3.9'")
-    )
-    (repo / "docker-compose.yml").write_text(compose)
-    result = convert_paths([repo], Options(split_gpu=False))
-    pipeline = next(
-        d
-        for d in yaml.safe_load_all(result.files["pipelines/ci.yaml"])
-        if d and d["kind"] == "Pipeline"
-    )
+    workflow = WORKFLOW.replace("PYTHON_VERSION: ${{ matrix.python }}", "PYTHON_VERSION: '3.9'")
+    files = {".github/workflows/ci.yml": workflow, "docker-compose.yml": compose}
+    pipeline = convert_repo(tmp_path, files, Options(split_gpu=False)).pipeline("ci")
     task = pipeline["spec"]["tasks"][0]
     assert {p["name"]: p["value"] for p in task["params"]}["image-app"] == "$(params.image-app)"
     for combo in task["matrix"]["include"]:

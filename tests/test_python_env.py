@@ -11,12 +11,10 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from ghtotekton.convert.engine import Options, convert_paths
 from ghtotekton.convert.python_env import VENV
 from tests import oracle
 from tests.conftest import REPO
+from tests.converted import convert_repo
 
 WORKFLOW = """\
 on: push
@@ -56,20 +54,9 @@ def _wheel(folder: Path) -> Path:
 
 
 def _convert(tmp_path: Path) -> tuple[Path, dict[str, Any]]:
-    repo = tmp_path / "repo"
-    (repo / ".github" / "workflows").mkdir(parents=True)
-    wheel = _wheel(tmp_path)
-    (repo / ".github" / "workflows" / "ci.yml").write_text(WORKFLOW.format(wheel=wheel))
-    result = convert_paths([repo], Options())
-    out = oracle.write_files(
-        {k: v for k, v in result.files.items() if k != "README"}, tmp_path / "out"
-    )
-    task = next(
-        d
-        for d in yaml.safe_load_all(result.files["tasks/ci-test.yaml"])
-        if d and d["kind"] == "Task"
-    )
-    return out, task
+    workflow = WORKFLOW.format(wheel=_wheel(tmp_path))
+    done = convert_repo(tmp_path, {".github/workflows/ci.yml": workflow})
+    return done.out, done.task("ci-test")
 
 
 def test_steps_in_the_python_image_share_the_environment(tmp_path: Path) -> None:

@@ -6,10 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
 from ghtotekton.convert import expressions as cx
-from ghtotekton.convert.engine import Options, convert_paths
+from tests.converted import convert_repo
 
 LINK = "${{ github.{key} }}"
 
@@ -42,9 +41,7 @@ def test_other_links_stay(text: str) -> None:
 
 
 def test_a_mail_links_to_the_pipeline_run(tmp_path: Path) -> None:
-    repo = tmp_path / "repo"
-    (repo / ".github" / "workflows").mkdir(parents=True)
-    (repo / ".github" / "workflows" / "ci.yml").write_text(
+    workflow = (
         "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n"
         "      - run: |\n"
         '          echo "failed: $URL ${{ github.server_url }}/${{ github.repository }}'
@@ -53,12 +50,9 @@ def test_a_mail_links_to_the_pipeline_run(tmp_path: Path) -> None:
         "          URL: ${{ github.server_url }}/${{ github.repository }}/actions/runs/"
         "${{ github.run_id }}\n"
     )
-    result = convert_paths([repo], Options())
-    pipeline = next(
-        d
-        for d in yaml.safe_load_all(result.files["pipelines/ci.yaml"])
-        if d and d["kind"] == "Pipeline"
-    )
+    done = convert_repo(tmp_path, {".github/workflows/ci.yml": workflow})
+    result = done.result
+    pipeline = done.pipeline("ci")
     assert {p["name"]: p["default"] for p in pipeline["spec"]["params"]}[
         cx.DASHBOARD_PARAM
     ] == cx.DASHBOARD_DEFAULT
