@@ -201,6 +201,28 @@ def run(
     return RunResult(proc.returncode, json.loads(proc.stdout), proc.stderr)
 
 
+HOST_KUBELET = REPO / "tests" / "host_kubelet.py"
+
+
+def host_kubelet(
+    root: Path, secrets: dict[str, dict[str, str]] | None = None, path: str | None = None
+) -> str:
+    """The ``--kubelet`` command that runs each Pod on this machine (tests/host_kubelet.py):
+    its volumes and logs under ``root``, ``secrets`` as {Secret name: {key: value}}."""
+    import shlex
+    import sys
+
+    args = [sys.executable, str(HOST_KUBELET), "--root", str(root)]
+    if secrets is not None:
+        root.mkdir(parents=True, exist_ok=True)
+        file = root / "secrets.json"
+        file.write_text(json.dumps(secrets))
+        args += ["--secrets", str(file)]
+    if path is not None:
+        args += ["--path", path]
+    return shlex.join(args)
+
+
 def write_files(files: dict[str, str], root: Path) -> Path:
     """Write a conversion's in-memory files to ``root`` (for the oracle to read)."""
     for rel, text in files.items():

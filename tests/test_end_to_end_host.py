@@ -20,7 +20,6 @@ import email
 import email.policy
 import json
 import os
-import shlex
 import shutil
 import socketserver
 import subprocess
@@ -37,10 +36,9 @@ from typer.testing import CliRunner
 
 from ghtotekton.cli import app
 from tests import oracle
-from tests.conftest import FIXTURES, REPO
+from tests.conftest import FIXTURES
 from tests.test_handlers_notebook import kernel_env  # noqa: F401 (a fixture)
 
-KUBELET = REPO / "tests" / "host_kubelet.py"
 CELLS = {  # artifact name (the workflow's `names` step) -> notebook of that cell
     "nb-analysis-py3.11": "analysis",
     "nb-training-py3.11": "training",
@@ -180,25 +178,11 @@ def _run(
     assert res.exit_code == 0, res.output
 
     root = tmp_path / "host"
-    secrets = tmp_path / "secrets.json"
-    secrets.write_text(
-        json.dumps(
-            {"github-secrets": {"MAIL_USERNAME": "ci", "MAIL_PASSWORD": "pw", "GITHUB_TOKEN": "t"}}
-        )
-    )
+    secrets = {
+        "github-secrets": {"MAIL_USERNAME": "ci", "MAIL_PASSWORD": "pw", "GITHUB_TOKEN": "t"}
+    }
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-    kubelet = shlex.join(
-        [
-            sys.executable,
-            str(KUBELET),
-            "--root",
-            str(root),
-            "--secrets",
-            str(secrets),
-            "--path",
-            path,
-        ]
-    )
+    kubelet = oracle.host_kubelet(root, secrets, path)
     params = {
         "github-repository": "example-org/gpu-notebook",
         "github-repository-owner": "example-org",

@@ -6,15 +6,9 @@ optional keeps the pod from starting, and Tekton fails the TaskRun for it."""
 
 from __future__ import annotations
 
-import json
-import shlex
-import sys
 from pathlib import Path
 
 from tests import oracle
-from tests.conftest import REPO
-
-KUBELET = REPO / "tests" / "host_kubelet.py"
 
 TASK = """\
 apiVersion: tekton.dev/v1
@@ -105,17 +99,7 @@ def _run(tmp_path: Path, *, secret: str = "", last: int = 0) -> tuple[oracle.Run
     (out / "all.yaml").write_text(TASK.format(secret=secret, last=last))
     (tmp_path / "run.yaml").write_text(RUN)
     root = tmp_path / "host"
-    (tmp_path / "secrets.json").write_text(json.dumps({}))
-    kubelet = shlex.join(
-        [
-            sys.executable,
-            str(KUBELET),
-            "--root",
-            str(root),
-            "--secrets",
-            str(tmp_path / "secrets.json"),
-        ]
-    )
+    kubelet = oracle.host_kubelet(root, secrets={})
     result = oracle.run(out, tmp_path / "run.yaml", kubelet=kubelet)
     claims = list((root / "claims").iterdir()) if (root / "claims").is_dir() else []
     return result, claims[0] if claims else root

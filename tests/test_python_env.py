@@ -5,15 +5,12 @@ install lands in the runner folder's virtual environment, not in the image."""
 from __future__ import annotations
 
 import importlib.util
-import shlex
-import sys
 import zipfile
 from pathlib import Path
 from typing import Any
 
 from ghtotekton.convert.python_env import VENV
 from tests import oracle
-from tests.conftest import REPO
 from tests.converted import convert_repo
 
 WORKFLOW = """\
@@ -75,9 +72,7 @@ def test_steps_in_the_python_image_share_the_environment(tmp_path: Path) -> None
 def test_an_install_is_there_in_the_next_step(tmp_path: Path) -> None:
     out, _ = _convert(tmp_path)
     root = tmp_path / "host"
-    kubelet = shlex.join(
-        [sys.executable, str(REPO / "tests" / "host_kubelet.py"), "--root", str(root)]
-    )
+    kubelet = oracle.host_kubelet(root)
     run = oracle.run(
         out,
         out / "examples" / "ci-run.yaml",
