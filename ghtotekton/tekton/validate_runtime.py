@@ -41,6 +41,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Final
 
@@ -194,7 +195,7 @@ class RuntimeChecks(ValidatorBase):
                     "task (stepTemplate envFrom)",
                     "give the secret only to the steps that read it",
                 )
-        known = self._defined_secret_keys()
+        known = self._defined_secret_keys
         containers = [
             *(((*path, "stepTemplate"), template.env or []) for _ in [0] if template),
             *(((*path, "steps", i), step.env or []) for i, step in enumerate(spec.steps or [])),
@@ -214,8 +215,9 @@ class RuntimeChecks(ValidatorBase):
                     "mark it `optional: true` where an unset secret may be empty, as on GitHub",
                 )
 
+    @cached_property
     def _defined_secret_keys(self) -> set[tuple[str | None, str]]:
-        """(Secret name, key) of every Secret the inputs define."""
+        """(Secret name, key) of every Secret the inputs define (read once, not per Task)."""
         out: set[tuple[str | None, str]] = set()
         for d in self.documents:
             data = d.yaml.data
