@@ -254,6 +254,8 @@ def convert_job(
         image = container_image
 
     defaults = (job.defaults or wf.defaults or m.Defaults()).run
+    wf_env = wf.env if isinstance(wf.env, dict) else {}
+    job_env = job.env if isinstance(job.env, dict) else {}
     ctx = StepContext(
         job_id=job_id,
         rules=rules,
@@ -268,12 +270,7 @@ def convert_job(
             repo.root if repo else None,
             _static_env(wf, job),
             classify=rules.resource_class,
-            matrix_env=matrix_env(
-                {
-                    **(wf.env if isinstance(wf.env, dict) else {}),
-                    **(job.env if isinstance(job.env, dict) else {}),
-                }
-            ),
+            matrix_env=matrix_env({**wf_env, **job_env}),
         ),
         notebook_folder=cell_folder(
             job_id,
@@ -337,8 +334,6 @@ def convert_job(
     for std_key in cx.STANDARD_GITHUB:
         if std_key not in ("job", "workflow"):
             scope.source_of(("github", std_key))
-    wf_env = wf.env if isinstance(wf.env, dict) else {}
-    job_env = job.env if isinstance(job.env, dict) else {}
     shell_env: list[dict[str, Any]] = []  # job env only a shell can compute (`a || 'b'`)
     for key, raw in {**wf_env, **job_env, **container_env}.items():
         entry = env_entry(key, m.scalar_text(raw), scope, shell=True)
