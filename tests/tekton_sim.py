@@ -2,7 +2,8 @@
 
 It does what matters for GitHub semantics: runs the steps of one Task in order in one shared
 `/workspace` (a temp folder here), substitutes `$(params.x)`, `$(workspaces.x.path)` and
-`$(results.x.path)`, sets each step's env from the stepTemplate and the step, and stops at the
+`$(results.x.path)`, sets each step's env as the stepTemplate merge orders it (expanding
+`$(VAR)` only from earlier entries, as Kubernetes does), and stops at the
 first failing step unless the step says `onError: continue`. Secrets come from a dict; a key it
 lacks that the env does not mark `optional` stops the pod before any step, as Kubernetes does.
 """
@@ -18,6 +19,15 @@ from pathlib import Path
 from typing import Any
 
 VAR = re.compile(r"\$\((params|workspaces|results|steps)\.([A-Za-z0-9_.-]+?)(?:\.(path))?\)")
+
+
+def merged_env(template: list[dict[str, Any]], own: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The container's env after Tekton's stepTemplate merge (``pkg/apis/pipeline/v1/merge.go``):
+    the step's new names first, then the template's in its order with the step's values."""
+    by_name = {e["name"]: e for e in own}
+    names = {e["name"] for e in template}
+    first = [e for e in own if e["name"] not in names]
+    return first + [by_name.get(e["name"], e) for e in template]
 
 
 class ContainerConfigError(RuntimeError):
@@ -73,15 +83,15 @@ def run_task(
 
     def env_of(entries: list[dict[str, Any]], base: dict[str, str]) -> dict[str, str]:
         env = dict(base)
+        earlier: dict[str, str] = {}  # Kubernetes expands $(VAR) only from earlier entries
         for entry in entries:
             if "value" in entry:
-                value = subst(entry["value"])
                 value = re.sub(
-                    r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)",
-                    lambda m: env.get(m.group(1), m.group(0)),
-                    value,
+                    r"\$(\$|\(([A-Za-z_][A-Za-z0-9_]*)\))",
+                    lambda m: "$" if m.group(1) == "$" else earlier.get(m.group(2), m.group(0)),
+                    subst(entry["value"]),
                 )
-                env[entry["name"]] = value
+                env[entry["name"]] = earlier[entry["name"]] = value
             else:
                 ref = (
                     entry["valueFrom"].get("secretKeyRef") or entry["valueFrom"]["configMapKeyRef"]
@@ -89,15 +99,14 @@ def run_task(
                 if ref["key"] not in secrets and not ref.get("optional"):
                     # the kubelet does not start a pod whose env names a missing key
                     raise ContainerConfigError(f"couldn't find key {ref['key']} in Secret")
-                env[entry["name"]] = secrets.get(ref["key"], "")
+                env[entry["name"]] = earlier[entry["name"]] = secrets.get(ref["key"], "")
         return env
 
     template = task["spec"].get("stepTemplate", {})
     base = {"PATH": os.environ["PATH"], "HOME": str(root / "home")}
-    base = env_of(template.get("env", []), base)
     run = TaskRun()
     for step in task["spec"]["steps"]:
-        env = env_of(step.get("env", []), base)
+        env = env_of(merged_env(template.get("env", []), step.get("env", [])), base)
         script = root / f"{step['name']}.script"
         script.write_text(subst(step["script"]))
         script.chmod(script.stat().st_mode | stat.S_IEXEC)

@@ -103,6 +103,37 @@ def test_a_secret_or_a_value_with_references_gets_a_copy_the_step_defines_first(
     assert list(late_references(merged)) == []
 
 
+def test_an_input_reading_the_steps_own_later_variable_gets_its_value() -> None:
+    """`with: key: conda-${{ env.CACHE_NUMBER }}` of a step whose own `env:` sets CACHE_NUMBER:
+    the input comes first in the step's env, so the value is resolved, with no template too."""
+    secret = {"secretKeyRef": {"name": "s", "key": "k"}}
+    steps = [
+        {
+            "name": "s",
+            "image": "alpine",
+            "env": [
+                {"name": "INPUT_KEY", "value": "conda-$(CACHE_NUMBER)"},
+                {"name": "INPUT_TOKEN", "value": "Bearer $(TOKEN)"},
+                {"name": "EARLY", "value": "x"},
+                {"name": "LATE", "value": "$(EARLY)-y"},
+                {"name": "CACHE_NUMBER", "value": "7"},
+                {"name": "TOKEN", "valueFrom": secret},
+            ],
+        }
+    ]
+    task = {"spec": {"steps": steps}}
+    resolve_env_references(task)
+    env = task["spec"]["steps"][0]["env"]
+    assert env[:3] == [
+        {"name": "GHT_ENV_TOKEN", "valueFrom": secret},
+        {"name": "INPUT_KEY", "value": "conda-7"},
+        {"name": "INPUT_TOKEN", "value": "Bearer $(GHT_ENV_TOKEN)"},
+    ]
+    assert {"name": "LATE", "value": "$(EARLY)-y"} in env  # earlier: Kubernetes expands it
+    merged = merged_env(None, [EnvVar.model_validate(e) for e in env])
+    assert list(late_references(merged)) == []
+
+
 def test_resolved_output_passes_the_env_order_rule() -> None:
     text = """
 apiVersion: tekton.dev/v1
@@ -144,9 +175,29 @@ def test_gpu_less_containers_of_a_gpu_run_see_no_gpu() -> None:
     cpu_only = _task([{"name": "lint"}])
     hide_gpus([mixed, cpu_only])
     train, report = mixed["spec"]["steps"]
-    assert _env(train)["NVIDIA_VISIBLE_DEVICES"] == "all"  # the device plugin sets its own
+    # The device plugin sets the GPUs it assigned; a value of ours (compose's `all`) would
+    # compete with that assignment.
+    assert "env" not in train
     assert _env(report)["NVIDIA_VISIBLE_DEVICES"] == "void"
     assert _env(cpu_only["spec"]["stepTemplate"])["NVIDIA_VISIBLE_DEVICES"] == "void"
+
+
+def test_a_gpu_container_inherits_no_device_list_from_the_template() -> None:
+    """A job's `NVIDIA_VISIBLE_DEVICES: ${{ env.NVIDIA_VISIBLE_DEVICES }}` (the runner's GPUs
+    passed through) leaves the task's template; the GPU-less steps still get `void`."""
+    gpu = {"computeResources": {"limits": {"nvidia.com/gpu": "1"}}}
+    task = _task(
+        [{"name": "train", **gpu}, {"name": "report"}],
+        [
+            {"name": "NVIDIA_VISIBLE_DEVICES", "value": "$(NVIDIA_VISIBLE_DEVICES)"},
+            {"name": "CI", "value": "true"},
+        ],
+    )
+    hide_gpus([task])
+    assert _env(task["spec"]["stepTemplate"]) == {"CI": "true"}
+    train, report = task["spec"]["steps"]
+    assert "NVIDIA_VISIBLE_DEVICES" not in _env(train)
+    assert _env(report)["NVIDIA_VISIBLE_DEVICES"] == "void"
 
 
 def test_a_run_without_gpus_is_left_alone_unless_it_names_devices() -> None:

@@ -3,6 +3,7 @@ stand-in for Tekton's step runner (tests/tekton_sim.py), with bash."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import textwrap
 from pathlib import Path
@@ -353,3 +354,197 @@ def test_job_env_with_a_default_is_computed_for_every_step(tmp_path: Path) -> No
         out = "".join(s.stdout for s in run.steps)
         assert f"nb={expected}\n" in out
         assert "own=mine.ipynb\n" in out
+
+
+def test_env_and_inputs_read_variables_earlier_steps_wrote_and_the_steps_own_env(
+    tmp_path: Path,
+) -> None:
+    """`${{ env.X }}` of a variable an earlier step wrote to `$GITHUB_ENV` has that value (and is
+    empty while unset), also as `X: ${{ env.X }}`; an action input reads the step's own env
+    (GitHub evaluates `with:` after `env:`). None of them reach the program as `$(X)`."""
+    repo = tmp_path / "repo"
+    action = repo / ".github" / "actions" / "key"
+    action.mkdir(parents=True)
+    (action / "action.yml").write_text(
+        textwrap.dedent(
+            """\
+            name: key
+            inputs:
+              key: {description: k, required: true}
+            runs:
+              using: composite
+              steps:
+                - shell: bash
+                  run: echo "key=${{ inputs.key }}"
+            """
+        )
+    )
+    tasks = tasks_of(
+        tmp_path,
+        """\
+        on: push
+        jobs:
+          build:
+            runs-on: ubuntu-latest
+            env:
+              KIND: job
+            steps:
+              - run: echo "before=[${{ env.AWS_REGION }}]"
+              - run: |
+                  echo "AWS_REGION=eu-west-1" >> "$GITHUB_ENV"
+                  echo "KIND=from-file" >> "$GITHUB_ENV"
+              - env:
+                  AWS_REGION: ${{ env.AWS_REGION }}
+                  SUMMARY: "region ${{ env.AWS_REGION }}, never ${{ env.NEVER_SET }}."
+                  KIND: step
+                run: |
+                  printf 'region=%s\\n' "$AWS_REGION"
+                  printf 'summary=%s\\n' "$SUMMARY"
+                  printf 'kind=%s\\n' "$KIND"
+              - uses: ./.github/actions/key
+                env:
+                  CACHE_NUMBER: 7
+                with:
+                  key: conda-${{ env.CACHE_NUMBER }}-${{ env.AWS_REGION }}
+        """,
+    )
+    task = tasks["build"]
+    for step in task["spec"]["steps"]:
+        for entry in step.get("env", []):
+            assert not re.search(r"\$\([A-Z_]+\)", str(entry.get("value", ""))), entry
+    run = run_task(task, tmp_path / "run")
+    assert all(s.returncode == 0 for s in run.steps), run.steps
+    out = "".join(s.stdout for s in run.steps)
+    assert "before=[]" in out
+    assert "region=eu-west-1" in out
+    assert "summary=region eu-west-1, never ." in out
+    assert "kind=step" in out  # the step's own env wins over $GITHUB_ENV, as on GitHub
+    assert "key=conda-7-eu-west-1" in out
+
+
+def _composite_repo(tmp_path: Path, steps: str) -> None:
+    action = tmp_path / "repo" / ".github" / "actions" / "deploy"
+    action.mkdir(parents=True)
+    (action / "action.yml").write_text(
+        "name: deploy\nruns:\n  using: composite\n  steps:\n" + textwrap.indent(steps, "    ")
+    )
+
+
+@pytest.mark.parametrize(("ref", "runs"), [("refs/heads/main", True), ("refs/heads/x", False)])
+def test_a_local_actions_call_keeps_its_if_and_env(tmp_path: Path, ref: str, runs: bool) -> None:
+    """The `if:` of a `uses: ./action` step guards every step of the action (never dropped:
+    a guarded deploy must not run for any branch), and the call's `env:` reaches them."""
+    _composite_repo(
+        tmp_path,
+        textwrap.dedent(
+            """\
+            - shell: bash
+              run: echo "deploy with [$TOKEN] to $TARGET"
+            - shell: bash
+              env:
+                TARGET: inner
+              run: echo "second to $TARGET"
+            """
+        ),
+    )
+    tasks = tasks_of(
+        tmp_path,
+        """\
+        on: push
+        jobs:
+          build:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: ./.github/actions/deploy
+                if: github.ref == 'refs/heads/main'
+                env:
+                  TOKEN: ${{ secrets.PROD_KEY }}
+                  TARGET: prod
+        """,
+    )
+    run = run_task(
+        tasks["build"], tmp_path / "run", params={"github-ref": ref}, secrets={"PROD_KEY": "k3y"}
+    )
+    assert all(s.returncode == 0 for s in run.steps), run.steps
+    out = "".join(s.stdout for s in run.steps)
+    assert ("deploy with [k3y] to prod" in out) is runs
+    assert ("second to inner" in out) is runs
+    assert ("skipped: if:" in out) is not runs
+
+
+def test_a_local_action_called_after_a_failure_follows_the_callers_status(tmp_path: Path) -> None:
+    """In a job that tracks step status, an action called without `if:` is skipped after a
+    failed step, and one called with `if: failure()` runs all its steps."""
+    _composite_repo(
+        tmp_path,
+        textwrap.dedent(
+            """\
+            - shell: bash
+              run: echo "action step one"
+            - shell: bash
+              run: echo "action step two"
+            """
+        ),
+    )
+    tasks = tasks_of(
+        tmp_path,
+        """\
+        on: push
+        jobs:
+          build:
+            runs-on: ubuntu-latest
+            steps:
+              - run: exit 3
+              - uses: ./.github/actions/deploy
+              - if: failure()
+                uses: ./.github/actions/deploy
+              - if: always()
+                run: echo "tail ran"
+        """,
+    )
+    run = run_task(tasks["build"], tmp_path / "run")
+    out = "".join(s.stdout for s in run.steps)
+    assert out.count("action step one") == 1
+    assert out.count("action step two") == 1
+    assert "tail ran" in out
+
+
+def test_a_local_actions_steps_read_the_outputs_of_its_earlier_steps(tmp_path: Path) -> None:
+    """Inside an action, `steps.x` names the action's own step x (not one of the job's)."""
+    _composite_repo(
+        tmp_path,
+        textwrap.dedent(
+            """\
+            - id: parse
+              shell: bash
+              run: |
+                echo "enabled=true" >> "$GITHUB_OUTPUT"
+                echo "name=report-7" >> "$GITHUB_OUTPUT"
+            - if: ${{ steps.parse.outputs.enabled == 'true' }}
+              shell: bash
+              env:
+                NAME: ${{ steps.parse.outputs.name }}
+              run: echo "upload $NAME"
+            - if: ${{ steps.parse.outputs.enabled != 'true' }}
+              shell: bash
+              run: echo "NOT ENABLED"
+            """
+        ),
+    )
+    tasks = tasks_of(
+        tmp_path,
+        """\
+        on: push
+        jobs:
+          build:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: ./.github/actions/deploy
+              - uses: ./.github/actions/deploy
+        """,
+    )
+    run = run_task(tasks["build"], tmp_path / "run")
+    assert all(s.returncode == 0 for s in run.steps), run.steps
+    out = "".join(s.stdout for s in run.steps)
+    assert out.count("upload report-7") == 2
+    assert "NOT ENABLED" not in out

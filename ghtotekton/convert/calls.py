@@ -20,7 +20,7 @@ from typing import Any
 
 from ghtotekton.convert import expressions as cx
 from ghtotekton.convert.findings import Finding, JobOutcome
-from ghtotekton.convert.jobs import JobConversion, _result_name, convert_job
+from ghtotekton.convert.jobs import NEVER, JobConversion, _result_name, convert_job
 from ghtotekton.convert.naming import dns_label, param_name, unique
 from ghtotekton.convert.rules import RuleSet
 from ghtotekton.errors import Position
@@ -267,6 +267,28 @@ def _rewire_inputs(conv: JobConversion, values: dict[str, str]) -> None:
         return by_param.get(f"inputs-{match.group(1)}", "")
 
     conv.pipeline_task = _map_strings(conv.pipeline_task, lambda s: _INPUT_PARAM.sub(swap, s))
+    for guard in list(conv.guards):  # what the condition task is fed (its spec reads its params)
+        guard["params"] = _map_strings(guard["params"], lambda s: _INPUT_PARAM.sub(swap, s))
+        if any("${{" in str(p.get("value", "")) for p in guard["params"]):
+            # The caller passes a value no Tekton text holds: the test would read the
+            # expression's text, always true. Fail closed instead.
+            conv.guards.remove(guard)
+            read = f"$(tasks.{guard['name']}.results.run)"
+            conv.pipeline_task["when"] = [
+                dict(NEVER) if w.get("input") == read else w
+                for w in conv.pipeline_task.get("when", [])
+            ]
+            conv.outcome.findings.append(
+                Finding(
+                    "manual",
+                    "the job's condition reads an input whose value the caller computes with an "
+                    "expression that is not translated: the task never runs until a person "
+                    "writes it",
+                    conv.outcome.position,
+                    action="pass the input a value Tekton can compute, then remove the "
+                    "`not-translated` entry",
+                )
+            )
 
 
 def _secret_names(job: m.Job) -> dict[str, str]:

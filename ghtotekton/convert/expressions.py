@@ -17,6 +17,11 @@ from typing import Literal as Lit
 from ghtotekton.convert.naming import env_name, param_name
 from ghtotekton.github import expressions as ex
 
+GHT_DIR = "/workspace/.ghtotekton"
+"""The runner's files in the pod: ``$GITHUB_ENV``, ``$GITHUB_PATH``, outputs, the shell library."""
+LOAD_ENV = f". {GHT_DIR}/lib.sh && ght_load_env"
+"""The shell line that gives a step what earlier steps wrote to ``$GITHUB_ENV``/``$GITHUB_PATH``."""
+
 SourceKind = Lit["param", "env", "secret", "configmap", "literal", "runtime"]
 
 RUNNER_FACTS = {
@@ -66,6 +71,10 @@ class Source:
     secret_key: str = ""
     text: str = ""
     """``literal``: the value; ``runtime``: the shell that computes it."""
+    late: bool = False
+    """``env``: a name no workflow or job ``env:`` defines, so only ``$GITHUB_ENV`` (written by an
+    earlier step at run time) can give it a value: no env entry can refer to it, only a shell
+    that loaded the runner's env file can read it, and unset it is GitHub's empty string."""
 
 
 @dataclass(slots=True)
@@ -87,6 +96,9 @@ class Scope:
     used: dict[str, Source] = field(default_factory=dict)
     """Env var name -> source, for every reference used (the job converter declares them)."""
     problems: list[Untranslatable] = field(default_factory=list)
+    step_env: frozenset[str] | None = None
+    """The names the step being converted defines in its own ``env:`` (None outside a step):
+    its ``with:`` inputs and script see them, so they are not late there."""
 
     def source_of(self, path: tuple[str, ...]) -> Source | Untranslatable:
         found = self.resolve(path)
@@ -274,6 +286,11 @@ def shell_value(node: ex.Node, scope: Scope, prelude: list[str]) -> str | None:
             line = f'{found.env}="$({found.text})"'
             if line not in prelude:
                 prelude.append(line)
+        if found.kind == "env" and found.late:
+            # Unset, it is GitHub's empty string: set it so, also for `set -u` and `${X,,}`.
+            for line in (LOAD_ENV, f': "${{{found.env}:=}}"'):
+                if line not in prelude:
+                    prelude.append(line)
         return "${" + found.env + "}"
     if isinstance(node, ex.Logical) and node.op == "||":
         # GitHub returns the first truthy operand; a param is a string, truthy unless empty.
@@ -287,6 +304,25 @@ def shell_value(node: ex.Node, scope: Scope, prelude: list[str]) -> str | None:
         Untranslatable(ex.unparse(node), "computed expressions are not translated yet")
     )
     return None
+
+
+def _constant_list(node: ex.Node) -> list[str] | None:
+    """The items, as GitHub's strings, of an array the expression fixes (``fromJSON('[...]')``)."""
+    try:
+        value = ex.evaluate(node, {})
+    except ex.ExpressionError:
+        return None
+    if not isinstance(value, list):
+        return None
+    if not all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in value):
+        return None
+    return [ex.to_string(v) for v in value]
+
+
+def _in_double_quotes(text: str) -> str:
+    """``text`` escaped so that, between double quotes, the shell reads it back unchanged: a
+    literal with quotes, ``$(`` or backticks is data, never code."""
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$").replace("`", "\\`")
 
 
 def _quote_states(text: str) -> list[str]:
@@ -411,6 +447,14 @@ def shell_condition(
             return None
         test = "==" if node.op == "==" else "!="
         return f'[[ "{left}" {test} "{right}" ]]'
+    if isinstance(node, ex.Call) and node.name.lower() == "contains" and len(node.args) == 2:
+        members = _constant_list(node.args[0])
+        if members is not None:  # contains(fromJSON('["a","b"]'), x): x is one of them
+            item = _lowered(node.args[1], scope, prelude)
+            if item is None or any("$(" in m for m in members):
+                return None
+            tests = [f'"{item}" == "{_in_double_quotes(m.lower())}"' for m in members]
+            return f"[[ {' || '.join(tests)} ]]" if tests else "false"
     if isinstance(node, ex.Call) and node.name.lower() in ("startswith", "endswith", "contains"):
         if len(node.args) != 2:
             return None
@@ -418,9 +462,9 @@ def shell_condition(
         needle = node.args[1]
         if hay is None or not isinstance(needle, ex.Literal) or not isinstance(needle.value, str):
             return None
-        lit = needle.value.lower()
-        if not _SAFE_LITERAL.match(lit):
-            return None
+        if "$(" in needle.value:
+            return None  # Tekton would substitute `$(params.x)` inside the script text
+        lit = '"' + _in_double_quotes(needle.value.lower()) + '"'  # quoted: matched literally
         pattern = {"startswith": f"{lit}*", "endswith": f"*{lit}", "contains": f"*{lit}*"}
         return f'[[ "{hay}" == {pattern[node.name.lower()]} ]]'
     value = shell_value(node, scope, prelude)
@@ -432,9 +476,12 @@ def shell_condition(
 
 
 def _lowered(node: ex.Node, scope: Scope, prelude: list[str]) -> str | None:
+    """The operand in lower case, for inside double quotes (GitHub compares ignoring case)."""
     if isinstance(node, ex.Literal):
-        text = ex.to_string(node.value).lower()
-        return text if _SAFE_LITERAL.match(text) else None
+        text = ex.to_string(node.value)
+        if "$(" in text:
+            return None  # Tekton would substitute `$(params.x)` inside the script text
+        return _in_double_quotes(text.lower())
     value = shell_value(node, scope, prelude)
     if value is None or not (value.startswith("${") and value.endswith("}")):
         return value

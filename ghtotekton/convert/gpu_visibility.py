@@ -7,6 +7,11 @@ to a container that requested none (NVIDIA/k8s-device-plugin#61). The device plu
 variable for the containers that do request GPUs. So in a run that goes to a GPU pool, every
 step and sidecar without a GPU request gets ``NVIDIA_VISIBLE_DEVICES=void``: once in the
 stepTemplate of a task with no GPU step, on the step itself otherwise.
+
+The containers that do request GPUs get no value of ours at all: the device plugin's ``Allocate``
+answer sets the variable to the devices it assigned, and a value in the pod spec (compose's
+``all``, or a job's ``NVIDIA_VISIBLE_DEVICES: ${{ env.NVIDIA_VISIBLE_DEVICES }}`` that passed the
+runner's GPUs through) would compete with that assignment.
 """
 
 from __future__ import annotations
@@ -52,15 +57,23 @@ def hide_gpus(tasks: list[dict[str, Any]]) -> None:
                     step["env"] = _hidden(step["env"])
         else:
             template = spec.get("stepTemplate")
+            if template:
+                _unset(template)
             for step in spec.get("steps") or []:
                 gpu = requests_gpu(step) or (
                     requests_gpu(template) and "computeResources" not in step
                 )
-                if not gpu and "ref" not in step:
+                if "ref" in step:
+                    continue
+                if not gpu:
                     step["env"] = _hidden(step.get("env"))
+                else:
+                    _unset(step)
         for sidecar in spec.get("sidecars") or []:
             if not requests_gpu(sidecar):
                 sidecar["env"] = _hidden(sidecar.get("env"))
+            else:
+                _unset(sidecar)
 
 
 def _hide_where_named(spec: dict[str, Any]) -> None:
@@ -78,6 +91,15 @@ def _names_devices(env: list[dict[str, Any]] | None) -> bool:
         and str(e.get("value", "")).strip().lower() not in ("", "void", "none")
         for e in env or []
     )
+
+
+def _unset(container: dict[str, Any]) -> None:
+    """Drop the variable from a container's env: the device plugin sets it where GPUs are held."""
+    if "env" not in container:
+        return
+    container["env"] = [e for e in container["env"] if e["name"] != VARIABLE]
+    if not container["env"]:
+        del container["env"]
 
 
 def _hidden(env: list[dict[str, Any]] | None) -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ them, and the ``source`` workspace (an emptyDir per TaskRun) is the job's own cl
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from ghtotekton.convert import expressions as cx
 from ghtotekton.convert.compose_steps import ComposeSession
@@ -68,12 +68,16 @@ $_ght_l"; fi
       *=*) _ght_name=${_ght_line%%=*} _ght_value=${_ght_line#*=} ;;
       *) continue ;;
     esac
-    if [ -z "$_ght_want" ]; then export "$_ght_name=$_ght_value"
+    if [ -z "$_ght_want" ]; then
+      case "${_ght_keep:-}" in *" $_ght_name "*) ;; *) export "$_ght_name=$_ght_value" ;; esac
     elif [ "$_ght_name" = "$_ght_want" ]; then printf '%s' "$_ght_value"; fi
   done < "$_ght_file"
 }
+# The names given are the step's own env, which wins over $GITHUB_ENV as on GitHub.
 ght_load_env() {
+  _ght_keep=" $* "
   ght_read "$GHT_DIR/env" ""
+  _ght_keep=
   if [ -s "$GHT_DIR/path" ]; then
     while IFS= read -r _ght_p; do PATH="$_ght_p:$PATH"; done < "$GHT_DIR/path"
     export PATH
@@ -105,6 +109,8 @@ class JobConversion:
     """Scheduling for the PipelineRun's taskRunSpecs (nodeSelector, tolerations, gpu)."""
     notebooks: list[NotebookCopy] = field(default_factory=list)
     """Executed notebooks the job writes (the GitHub side of ``convert --shadow-compare``)."""
+    guards: list[dict[str, Any]] = field(default_factory=list)
+    """Pipeline tasks that test the job's ``if:`` where no ``when`` can (``_condition_task``)."""
 
 
 def convert_job(
@@ -206,7 +212,7 @@ def convert_job(
                 feed=f"$(tasks.{target}.status)",
             )
         if root == "env" and len(path) == 2 and path[1] not in env_names:
-            return cx.Source("env", env=path[1])
+            return cx.Source("env", env=path[1], late=True)
         return cx.default_resolve(path)
 
     scope = cx.Scope(resolve)
@@ -437,9 +443,17 @@ def convert_job(
                 pipeline_task, ctx.compose.image_variants, pipeline_params, findings, where
             )
     pipeline_task["workspaces"] = [{"name": ws, "workspace": ws} for ws in sorted(workspaces)]
+    guards: list[dict[str, Any]] = []
     when = pipeline_task.pop("when", []) + _job_when(
-        job, scope, findings, where, task_names, wf, is_finally
-    )
+        job, scope, findings, where, task_names, wf, is_finally,
+        _Guarding(pipeline_task["name"], list(pipeline_task.get("runAfter") or []), taken_tasks,
+                  guards),
+    )  # fmt: skip
+    for guard in guards:
+        for param in guard["params"]:
+            if param["value"].startswith("$(params."):
+                name = param["value"][len("$(params.") : -1]
+                pipeline_params[name] = {"name": name, "type": "string", "default": ""}
     if when:
         pipeline_task["when"] = when
         for entry in when:  # params a when reads must reach the pipeline
@@ -462,7 +476,7 @@ def convert_job(
         )
     return JobConversion(
         outcome, task, pipeline_task, is_finally, pipeline_params, workspaces, secrets, runner,
-        ctx.notebooks,
+        ctx.notebooks, guards,
     )  # fmt: skip
 
 
@@ -488,7 +502,7 @@ def _export_job_env(
             ),
             *(step.get("env") or []),
         ]
-        if not apply_shell_values(step):
+        if not apply_shell_values(step, job_level=True):
             bare.append(step["name"])
     if bare:
         names = ", ".join(f"`{e['name']}`" for e in shell_env)
@@ -783,15 +797,18 @@ def _job_when(
     task_names: dict[str, str],
     wf: m.Workflow,
     is_finally: bool,
+    guarding: _Guarding,
 ) -> list[dict[str, Any]]:
-    """``if:`` on a job -> ``when`` expressions where Tekton can say it; else a finding."""
+    """``if:`` on a job -> ``when`` expressions where Tekton can say it; the parts it cannot
+    say are tested by a small task of their own (``_condition_task``), whose result a ``when``
+    reads; a part that has no shell test either keeps the task from ever running."""
     if job.if_ is None or job.if_ is True:
         return []
     text = job.if_ if isinstance(job.if_, str) else m.scalar_text(job.if_)
     try:
         node = ex.parse_if(text)
-    except ex.ExpressionError:
-        return []
+    except ex.ExpressionError as exc:
+        return [_never(findings, where, text, f"it does not parse ({exc})")]
     try:
         constant = ex.evaluate(node, {})
     except ex.ExpressionError:
@@ -810,6 +827,7 @@ def _job_when(
         return [{"input": "false", "operator": "in", "values": ["true"]}]
     terms = _and_terms(node)
     when: list[dict[str, Any]] = []
+    untranslated: list[ex.Node] = []
     for term in terms:
         if isinstance(term, ex.Call) and term.name.lower() in cx.STATUS_FUNCTIONS:
             name = term.name.lower()
@@ -831,18 +849,112 @@ def _job_when(
             continue
         converted = _when_term(term, scope)
         if converted is None:
-            findings.append(
-                Finding(
-                    "partial",
-                    f"job condition part `{ex.unparse(term)}` is not translated; the job runs "
-                    "without it",
-                    where,
-                    action="rewrite it as a when expression on the pipeline task",
-                )
-            )
+            untranslated.append(term)
             continue
         when.append(converted)
+    if untranslated:
+        tested = _condition_task(untranslated, scope, guarding)
+        if tested is not None:
+            when.append(tested)
+        else:
+            part = (
+                "it" if len(untranslated) == len(terms)
+                else " and ".join(f"`{ex.unparse(t)}`" for t in untranslated)
+            )  # fmt: skip
+            when.append(_never(findings, where, text, f"{part}: no `when` form or shell test"))
     return when
+
+
+def _case_blind(path: tuple[str, ...], values: list[Any]) -> bool:
+    """Whether Tekton's exact ``notin`` says what GitHub's case-insensitive ``!=`` says: the
+    values have no letters, or the reference is ``github.event_name`` (always lower case) and
+    the values are lower case. Otherwise ``Dependabot[bot]`` would let ``dependabot[bot]`` in:
+    an exact ``in`` can only skip more than GitHub does, an exact ``notin`` could run more."""
+    texts = [ex.to_string(v) for v in values]
+    if all(t.lower() == t.upper() for t in texts):
+        return True
+    return path == ("github", "event_name") and all(t == t.lower() for t in texts)
+
+
+@dataclass(slots=True)
+class _Guarding:
+    """Where a job's condition task goes: beside the job's pipeline task, after what it needs."""
+
+    task: str
+    run_after: list[str]
+    taken: set[str]
+    out: list[dict[str, Any]]
+
+
+CONDITION_IMAGE: Final = "docker.io/library/ubuntu:24.04"
+
+
+def _condition_task(
+    terms: list[ex.Node], scope: cx.Scope, guarding: _Guarding
+) -> dict[str, Any] | None:
+    """A pipeline task that tests ``terms`` with the same shell test a step's ``if:`` gets and
+    writes ``true`` or ``false`` to its result; the ``when`` entry that reads it. None when the
+    condition reads something such a task cannot have (a matrix value, a job's status, a status
+    function, an earlier step), so the caller fails closed."""
+    node = terms[0]
+    for term in terms[1:]:
+        node = ex.Logical("&&", node, term)
+    if cx.status_calls(node):
+        return None
+    own = cx.Scope(scope.resolve)
+    prelude: list[str] = []
+    test = cx.shell_condition(node, own, prelude, dict(cx.DEFAULT_STATUS))
+    if test is None or own.problems or prelude:
+        return None
+    params: list[dict[str, Any]] = []
+    feeds: list[dict[str, Any]] = []
+    env: list[dict[str, Any]] = []
+    for var, src in sorted(own.used.items()):
+        if src.kind != "param" or not src.feed or ".status)" in src.feed:
+            return None
+        params.append({"name": src.param, "type": "string"})
+        feeds.append({"name": src.param, "value": src.feed})
+        env.append({"name": var, "value": f"$(params.{src.param})"})
+    name = unique(f"{guarding.task}-if", guarding.taken)
+    guarding.taken.add(name)
+    script = "\n".join(
+        [
+            "#!/usr/bin/env bash",
+            "# The job's `if:`, which no `when` expression can say; the job's task reads it.",
+            f'if {test}; then printf true; else printf false; fi > "$(results.run.path)"',
+        ]
+    )
+    step: dict[str, Any] = {"name": "test", "image": CONDITION_IMAGE, "script": script + "\n"}
+    if env:
+        step["env"] = env
+    spec: dict[str, Any] = {"results": [{"name": "run", "type": "string"}], "steps": [step]}
+    if params:
+        spec["params"] = params
+    task: dict[str, Any] = {"name": name, "taskSpec": spec, "params": feeds}
+    if guarding.run_after:
+        task["runAfter"] = list(guarding.run_after)
+    guarding.out.append(task)
+    return {"input": f"$(tasks.{name}.results.run)", "operator": "in", "values": ["true"]}
+
+
+NEVER: Final = {"input": "not-translated", "operator": "in", "values": ["translated"]}
+"""A ``when`` that never holds: the guard of a job whose ``if:`` could not be translated."""
+
+
+def _never(findings: list[Finding], where: Position, text: str, why: str) -> dict[str, Any]:
+    """Fail closed on a job condition that has no ``when`` form: the task never runs (and says
+    so) rather than running for every event and actor, secrets and all."""
+    findings.append(
+        Finding(
+            "manual",
+            f"the job's condition `{text.strip()}` is not translated ({why}): the task never "
+            "runs until a person writes it",
+            where,
+            action="write it as `when` expressions on the pipeline task (or a CEL filter on "
+            "the trigger), then remove the `not-translated` entry",
+        )
+    )
+    return dict(NEVER)
 
 
 def _and_terms(node: ex.Node) -> list[ex.Node]:
@@ -863,6 +975,8 @@ def _when_term(node: ex.Node, scope: cx.Scope) -> dict[str, Any] | None:
         path = cx.reference_path(ref)
         if path is None or not isinstance(lit, ex.Literal):
             return None
+        if node.op == "!=" and not _case_blind(path, [lit.value]):
+            return None  # the condition task's shell test ignores case, as GitHub does
         src = scope.source_of(path)
         if not isinstance(src, cx.Source) or src.kind != "param":
             return None
@@ -871,5 +985,29 @@ def _when_term(node: ex.Node, scope: cx.Scope) -> dict[str, Any] | None:
             "input": input_,
             "operator": "in" if node.op == "==" else "notin",
             "values": [ex.to_string(lit.value)],
+        }
+    negated = isinstance(node, ex.Not)
+    call = node.expr if isinstance(node, ex.Not) else node
+    if isinstance(call, ex.Call) and call.name.lower() == "contains" and len(call.args) == 2:
+        # `contains(fromJSON('["alice","bob"]'), github.actor)`: a constant list, one value.
+        try:
+            items = ex.evaluate(call.args[0], {})
+        except ex.ExpressionError:
+            return None
+        path = cx.reference_path(call.args[1])
+        if not isinstance(items, list) or not items or path is None:
+            return None
+        if not all(isinstance(i, str | int | float) and not isinstance(i, bool) for i in items):
+            return None
+        if negated and not _case_blind(path, items):
+            return None
+        src = scope.source_of(path)
+        if not isinstance(src, cx.Source) or src.kind != "param":
+            return None
+        input_ = f"$(params.{src.param})" if src.param.startswith("matrix-") else src.feed
+        return {
+            "input": input_,
+            "operator": "notin" if negated else "in",
+            "values": [ex.to_string(i) for i in items],
         }
     return None

@@ -9,6 +9,7 @@ Local composite actions are inlined, step by step.
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -47,7 +48,7 @@ from ghtotekton.github import model as m
 from ghtotekton.github.repository import Repository
 from ghtotekton.github.uses import UsesError, parse_uses
 
-GHT_DIR = "/workspace/.ghtotekton"
+GHT_DIR = cx.GHT_DIR
 STUB_IMAGE = "docker.io/library/busybox:1.36"
 PYTHON_IMAGE = "docker.io/library/python:3.12-slim"
 PWSH_IMAGE = "mcr.microsoft.com/powershell:7.4-ubuntu-22.04"
@@ -98,13 +99,20 @@ class Converted:
 
 def convert_step(step: m.Step, index: int, ctx: StepContext) -> list[Converted]:
     """Convert one step; a local composite action yields one Converted per inlined step."""
-    converted = _convert_step(step, index, ctx)
+    outer_env = ctx.scope.step_env
+    ctx.scope.step_env = frozenset(step.env) if isinstance(step.env, dict) else frozenset()
+    try:
+        converted = _convert_step(step, index, ctx)
+    finally:
+        ctx.scope.step_env = outer_env
+    own = [k for k in step.env if _ENV_NAME.match(k)] if isinstance(step.env, dict) else []
     for item in converted:
         for out in item.steps:
             if not apply_shell_values(out):
                 item.outcome.status = worst([item.outcome.status, "partial"])
                 reason = "an input needs a value only a shell can compute, and the step has none"
                 item.outcome.reason = "; ".join(r for r in (item.outcome.reason, reason) if r)
+            _keep_own_env(out, own)
     if ctx.track_status:
         for item in converted:
             for out in item.steps:
@@ -121,6 +129,25 @@ def convert_step(step: m.Step, index: int, ctx: StepContext) -> list[Converted]:
                         )
                     )
     return converted
+
+
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _keep_own_env(out: dict[str, Any], own: list[str]) -> None:
+    """Name the step's own env on its ``ght_load_env`` line, so what earlier steps wrote to
+    ``$GITHUB_ENV`` does not replace it (on GitHub a step's ``env:`` wins; a job's does not).
+    Entries only the shell computes are exported after that line and win anyway."""
+    plain = [e["name"] for e in out.get("env") or [] if e["name"] in own and SHELL_VALUE not in e]
+    if not plain or "script" not in out:
+        return
+    lines = out["script"].split("\n")
+    for i, line in enumerate(lines):
+        if _is_load_line(line):
+            kept = line.removeprefix(cx.LOAD_ENV).split()
+            lines[i] = " ".join([cx.LOAD_ENV, *kept, *(n for n in plain if n not in kept)])
+            out["script"] = "\n".join(lines)
+            return
 
 
 def failed_check(ctx: StepContext) -> str:
@@ -197,11 +224,11 @@ def _run_step(step: m.Step, index: int, label: str, where: Position, ctx: StepCo
     lines = [shebang]
     guard = ""
     if kind == "sh":
-        lines.append(f". {GHT_DIR}/lib.sh && ght_load_env")
-        lines.extend(translated.prelude)
+        lines.append(cx.LOAD_ENV)
+        lines.extend(line for line in translated.prelude if line != cx.LOAD_ENV)
         guard = _guard(step, ctx)
         if guard:
-            lines.append(guard)
+            lines.extend(line for line in guard.split("\n") if line != cx.LOAD_ENV)
         if ctx.compose is not None and "compose" in (step.run or ""):
             calls = parse_compose_calls(translated.text)
             if calls:
@@ -211,13 +238,19 @@ def _run_step(step: m.Step, index: int, label: str, where: Position, ctx: StepCo
             if trap:
                 lines.append(trap)
     elif step.if_ is not None and not _always_true(step.if_):
-        status = "partial"
-        reasons.append("`if:` on a non-shell step is not evaluated; review")
+        del ctx.scope.problems[before:]
+        reason = (
+            f"`if:` on a `{shell}` step cannot be tested before it runs; it must not run unguarded"
+        )
+        return _stub(step, index, label, where, ctx, "manual", "run", reason)
     script = "\n".join(lines) + "\n" + translated.text.rstrip("\n") + "\n"
     problems = ctx.scope.problems[before:]
     if problems:
         status = "partial"
         reasons.extend(f"`{p.source}`: {p.reason}" for p in problems)
+    if refused(guard):
+        status = "manual"
+        reasons.append("its `if:` is not translated: the step fails instead of running unguarded")
     matched = command_rules(step.run or "", ctx)
     for rule in matched:
         emit = rule.rule.emit
@@ -419,14 +452,16 @@ def _guard(step: m.Step, ctx: StepContext) -> str:
     text = step.if_ if isinstance(step.if_, str) else m.scalar_text(step.if_)
     try:
         node = ex.parse_if(text)
-    except ex.ExpressionError:
-        return ""
+    except ex.ExpressionError as exc:
+        return _refusal(step, ctx, text, f"it does not parse ({exc})")
     statuses = cx.status_calls(node)
     prelude: list[str] = []
+    before = len(ctx.scope.problems)
     test = cx.shell_condition(node, ctx.scope, prelude, status)
     if test is None:
-        ctx.scope.problems.append(cx.Untranslatable(text, "condition not translated"))
-        return ""
+        why = "; ".join(p.reason for p in ctx.scope.problems[before:]) or "it has no shell test yet"
+        del ctx.scope.problems[before:]
+        return _refusal(step, ctx, text, why)
     if not statuses:  # GitHub adds `success() &&` to a condition without a status function
         test = f"{status['success']} && {{ {test}; }}" if ctx.track_status else test
     if "cancelled" in statuses:
@@ -440,6 +475,35 @@ def _guard(step: m.Step, ctx: StepContext) -> str:
         )
     skip = f'if ! {{ {test}; }}; then echo "skipped: if: {_quote_echo(text)}"; exit 0; fi'
     return "\n".join([*prelude, skip])
+
+
+REFUSAL = "exit 1  # ghtotekton: the step's if: is not translated"
+"""The last words of the guard of a step whose condition the converter could not translate."""
+
+
+def _refusal(step: m.Step, ctx: StepContext, text: str, why: str) -> str:
+    """A guard that fails the step, with the reason, where ``if:`` could not be translated: a
+    dropped condition would run the step for every event and actor (a guarded deploy for
+    anyone); failing closed makes the gap visible until a person writes the condition."""
+    label = step.label(0)
+    ctx.findings.append(
+        Finding(
+            "manual",
+            f"step `{label}`: its condition `{text.strip()}` is not translated ({why}); the "
+            "step fails instead of running unguarded",
+            step.pos or Position("?"),
+            action="write the condition as a shell test at the top of the step's script",
+        )
+    )
+    where = f" (line {step.pos.line})" if step.pos is not None else ""
+    # Not the condition's text: Tekton would substitute a `$(params.x)` it holds in the script.
+    message = f"ghtotekton: the step's if:{where} is not translated; see migration-report.md"
+    return f'echo "{message}" >&2; {REFUSAL}'
+
+
+def refused(guard: str) -> bool:
+    """Whether a guard is the refusal of an untranslated condition."""
+    return guard.endswith(REFUSAL)
 
 
 def _quote_echo(text: str) -> str:
@@ -482,7 +546,7 @@ def env_entry(key: str, text: str, scope: cx.Scope, *, shell: bool = False) -> d
             src = scope.source_of(path)
             if isinstance(src, cx.Source) and src.kind in ("secret", "configmap"):
                 return value_from(key, src)
-    if shell and any(_needs_shell(item, scope) for item in found):
+    if shell and any(_needs_shell(item, scope, key) for item in found):
         deferred = _shell_entry(key, text, found, scope)
         if deferred is not None:
             return deferred
@@ -501,9 +565,10 @@ SHELL_VALUE = "ght-shell"
 """Key of an env entry whose value only the step's shell can compute (see ``_shell_entry``)."""
 
 
-def _needs_shell(item: ex.Embedded, scope: cx.Scope) -> bool:
-    """A value no env entry can hold: an earlier step's output, a secret inside a string, or an
-    ``a || b`` default."""
+def _needs_shell(item: ex.Embedded, scope: cx.Scope, key: str) -> bool:
+    """A value no env entry can hold: an earlier step's output, a secret inside a string, an
+    ``a || b`` default, or a variable only ``$GITHUB_ENV`` sets (``key: ${{ env.key }}`` is
+    the value before this step's own)."""
     if item.node is None or isinstance(item.node, ex.Literal):
         return False
     if isinstance(item.node, ex.Logical):
@@ -512,7 +577,12 @@ def _needs_shell(item: ex.Embedded, scope: cx.Scope) -> bool:
     if path is None:
         return False
     src = scope.resolve(path)
-    return isinstance(src, cx.Source) and src.kind in ("runtime", "secret", "configmap")
+    if not isinstance(src, cx.Source):
+        return False
+    if src.kind == "env":
+        own = scope.step_env
+        return src.late and own is not None and (src.env == key or src.env not in own)
+    return src.kind in ("runtime", "secret", "configmap")
 
 
 def _shell_entry(
@@ -552,10 +622,13 @@ def _double_quoted(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$").replace("`", "\\`")
 
 
-def apply_shell_values(step: dict[str, Any]) -> bool:
+def apply_shell_values(step: dict[str, Any], *, job_level: bool = False) -> bool:
     """Move the env entries only a shell can compute into the step's script, right after its
     shebang and ``set`` lines; False when the step has no shell script to put them in (the
-    entries then keep the workflow's text, for a finding)."""
+    entries then keep the workflow's text, for a finding).
+
+    A step's own entries go after the line that loads ``$GITHUB_ENV`` (on GitHub a step's
+    ``env:`` wins over it); ``job_level`` ones before it (``$GITHUB_ENV`` wins over the job's)."""
     env = step.get("env") or []
     deferred = [e for e in env if SHELL_VALUE in e]
     if not deferred:
@@ -570,14 +643,19 @@ def apply_shell_values(step: dict[str, Any]) -> bool:
     at = 1
     while at < len(lines) and lines[at].startswith("set "):
         at += 1
+    loaded = not job_level and at < len(lines) and _is_load_line(lines[at])
+    if loaded:
+        # After the runner's env file: the step's own env wins over `$GITHUB_ENV`, as on GitHub,
+        # and a value that reads a variable an earlier step wrote there finds it.
+        at += 1
     added: list[str] = []
     for entry in deferred:
         word, prelude = entry.pop(SHELL_VALUE)
         for line in prelude:
-            if line not in added:
+            if line not in added and not (loaded and line == cx.LOAD_ENV):
                 added.append(line)
         added.append(f'export {entry["name"]}="{word}"')
-    if any("ght_output" in line for line in added):
+    if not loaded and cx.LOAD_ENV not in added and any("ght_output" in line for line in added):
         added.insert(0, f". {GHT_DIR}/lib.sh")
     step["env"] = [e for e in env if e not in deferred]
     if not step["env"]:
@@ -750,8 +828,15 @@ def _rule_step(
             first, _, rest = script.partition("\n")
             script = f'{first}\n. "$GHT_DIR/lib.sh"\n{guard}\n{rest}'
         elif guard:
-            ctx.scope.problems.append(
-                cx.Untranslatable(str(step.if_), "the rule's script has no shebang to guard")
+            del ctx.scope.problems[before:]
+            reason = (
+                "the rule's step has no shell script to test its `if:`; it must not run unguarded"
+            )
+            return _stub(step, index, label, where, ctx, "manual", rule.id, reason)
+        if refused(guard):
+            status = "manual"
+            reasons.append(
+                "its `if:` is not translated: the step fails instead of running unguarded"
             )
         out["script"] = script
         for ws in ("source", "artifacts", "cache"):
@@ -760,7 +845,7 @@ def _rule_step(
     _apply_step_flags(step, out, ctx)
     problems = ctx.scope.problems[before:]
     if problems:
-        status = "partial"
+        status = worst([status, "partial"])
         reasons.extend(f"`{p.source}`: {p.reason}" for p in problems)
     outcome = StepOutcome(index, label, where, status, rule.id, "; ".join(reasons), step.uses, name)
     return Converted([out], outcome)
@@ -769,6 +854,12 @@ def _rule_step(
 def _docker_step(
     step: m.Step, index: int, label: str, where: Position, ctx: StepContext, image: str
 ) -> Converted:
+    if step.if_ is not None and not _always_true(step.if_):
+        reason = (
+            "`if:` on a `docker://` step: the image's entrypoint runs without a shell to test "
+            "it first; it must not run unguarded"
+        )
+        return _stub(step, index, label, where, ctx, "manual", "docker", reason)
     name = unique(dns_label(step.id or step.name or "docker"), ctx.step_names)
     out: dict[str, Any] = {"name": name, "image": image}
     with_ = step.with_ or {}
@@ -806,8 +897,20 @@ def _local_action(
     given = step.with_ or {}
     declared = action.action.inputs or {}
     outer = ctx.scope
+    own_steps: dict[str, str] = {}  # the action's step ids -> their Tekton steps, as converted
 
     def resolve(ref: tuple[str, ...]) -> cx.Source | cx.Untranslatable:
+        if ref[0] == "steps" and len(ref) == 4 and ref[2] == "outputs":
+            # Inside the action, `steps.x` is the action's own step x (an earlier one).
+            if ref[1].lower() in own_steps:
+                return cx.Source(
+                    "runtime",
+                    env=env_name("GHT_STEPS", own_steps[ref[1].lower()], "OUTPUTS", ref[3]),
+                    text=f"ght_output {own_steps[ref[1].lower()]} {ref[3]}",
+                )
+            return cx.Untranslatable(
+                ".".join(ref), f"no earlier step of the action has id `{ref[1]}`"
+            )
         if ref[0] == "inputs" and len(ref) == 2:
             key = next((k for k in declared if k.lower() == ref[1].lower()), ref[1])
             raw = given.get(key, declared[key].default if key in declared else None)
@@ -834,18 +937,66 @@ def _local_action(
         ctx.depth + 1,
     )  # fmt: skip
     sub.notebook_folder = ctx.notebook_folder
+    # Inside the action, status functions look at the action's own steps; the caller's `if:`
+    # (and the job's status) decide whether any of them runs.
+    sub.track_status = ctx.track_status
+    caller_guard = _guard(step, ctx)
+    caller_env = env_entries(step.env, ctx.scope, shell=True) if isinstance(step.env, dict) else []
     results: list[Converted] = []
     for i, inner in enumerate(runs.steps):
         for converted in convert_step(inner, i, sub):
             converted.outcome.label = f"{label} / {converted.outcome.label}"
             converted.outcome.index = index
             results.append(converted)
+            if inner.id and converted.steps:
+                own_steps[inner.id.lower()] = converted.steps[-1]["name"]
+    for converted in results:
+        for out in converted.steps:
+            if caller_guard and not _add_guard(out, caller_guard):
+                reason = (
+                    "the `if:` of this call cannot guard the action's step "
+                    f"`{out['name']}` (it has no shell script); it must not run unguarded"
+                )
+                return [_stub(step, index, label, where, ctx, "manual", "", reason)]
+            own = {e["name"] for e in out.get("env") or []}
+            extra = [e for e in caller_env if e["name"] not in own]
+            if extra:
+                out["env"] = [*extra, *(out.get("env") or [])]
+            if step.continue_on_error is True:
+                out["onError"] = "continue"
     ctx.image_from_rule = sub.image_from_rule
     ctx.notebooks.extend(sub.notebooks)
     outer.problems.extend(inner_scope.problems)
     for env_var, source in inner_scope.used.items():
         outer.used.setdefault(env_var, source)
     return results
+
+
+def _add_guard(out: dict[str, Any], guard: str) -> bool:
+    """Put a caller's skip test at the top of a step's shell script (after the line that loads
+    the runner's env, which the test may read); False when the step has no shell script."""
+    script = out.get("script")
+    if not isinstance(script, str):
+        return False
+    lines = script.split("\n")
+    first = lines[0]
+    if not first.startswith("#!") or not any(sh in first for sh in ("/sh", "bash", "dash")):
+        return False
+    at = 1
+    while at < len(lines) and lines[at].startswith("set "):
+        at += 1
+    if at < len(lines) and _is_load_line(lines[at]):
+        at += 1
+        added = [guard]
+    else:
+        added = [f". {GHT_DIR}/lib.sh", guard]
+    out["script"] = "\n".join([*lines[:at], *added, *lines[at:]])
+    return True
+
+
+def _is_load_line(line: str) -> bool:
+    """``. lib.sh && ght_load_env``, with or without the names of the step's own env."""
+    return line == cx.LOAD_ENV or line.startswith(cx.LOAD_ENV + " ")
 
 
 def _computed_input(

@@ -138,6 +138,7 @@ def convert_workflow(
             # kept only if the split happens (else the always() steps keep their guards).
             tracked = conv
             taken.discard(conv.task["metadata"]["name"])
+            taken.difference_update(g["name"] for g in conv.guards)
             untracked = convert_job(
                 loaded, name, job_id, job, task_names, rules, repo, taken,
                 track_status=False, demoted=job_id in demoted,
@@ -156,6 +157,7 @@ def convert_workflow(
             continue
         _add_job(result, conv, [], [], [], params)
         result.runners.pop(conv.pipeline_task["name"], None)
+        pipeline_tasks.extend(conv.guards)
         tasks.extend(split.tasks)
         pipeline_tasks.extend(split.pipeline_tasks)
         finally_tasks.extend(split.finally_tasks)
@@ -336,6 +338,7 @@ def _add_job(
 ) -> None:
     tasks.append(conv.task)
     (finally_tasks if conv.is_finally else pipeline_tasks).append(conv.pipeline_task)
+    pipeline_tasks.extend(conv.guards)
     params.update(conv.pipeline_params)
     result.secrets |= conv.secrets
     result.workspaces |= conv.workspaces
