@@ -239,3 +239,54 @@ def test_a_literal_with_quotes_and_backticks_is_compared_as_data(
     )
     assert all(s.returncode == 0 for s in run.steps), run.steps
     assert ("MATCHED" in "".join(s.stdout for s in run.steps)) is runs
+
+
+def test_mounts_a_pod_cannot_have_are_said_never_dropped_silently(tmp_path: Path) -> None:
+    """Host paths (the Docker socket, `/`) of a compose service, and the `volumes:` of a job
+    container and of a job service: each is a finding with its position."""
+    repo = tmp_path / "repo"
+    (repo / ".github" / "workflows").mkdir(parents=True)
+    (repo / "docker-compose.yml").write_text(
+        textwrap.dedent(
+            """\
+            services:
+              app:
+                image: python:3.12
+                volumes:
+                  - /var/run/docker.sock:/var/run/docker.sock
+                  - /:/host
+                  - ./data:/data
+            """
+        )
+    )
+    (repo / ".github" / "workflows" / "ci.yml").write_text(
+        textwrap.dedent(
+            """\
+            on: push
+            jobs:
+              b:
+                runs-on: ubuntu-latest
+                container:
+                  image: python:3.12
+                  volumes:
+                    - /etc/ssl:/etc/ssl
+                    - cache:/cache
+                services:
+                  db:
+                    image: postgres:16
+                    volumes:
+                      - /srv/pg:/var/lib/postgresql/data
+                steps:
+                  - uses: actions/checkout@v4
+                  - run: docker compose up -d app
+                  - run: docker compose exec -T app python -V
+            """
+        )
+    )
+    result = convert_paths([repo], Options())
+    assert not result.failed, result.failed
+    messages = [f["message"] for f in _findings(result.report)]
+    said = " ".join(messages)
+    for mount in ("/var/run/docker.sock", "`/`", "/etc/ssl:/etc/ssl", "cache:/cache", "/srv/pg"):
+        assert mount in said, mount
+    assert "./data" not in said  # a bind of the checkout is kept (the step links it)

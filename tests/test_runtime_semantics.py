@@ -548,3 +548,42 @@ def test_a_local_actions_steps_read_the_outputs_of_its_earlier_steps(tmp_path: P
     out = "".join(s.stdout for s in run.steps)
     assert out.count("upload report-7") == 2
     assert "NOT ENABLED" not in out
+
+
+def test_object_matrix_values_reach_conditions_and_scripts(tmp_path: Path) -> None:
+    """`matrix.config.requires` of an object matrix: each leaf the steps read is a matrix param
+    of its own, '' in a combination that lacks it; the step's `if:` and script read it."""
+    repo = tmp_path / "repo"
+    (repo / ".github" / "workflows").mkdir(parents=True)
+    (repo / ".github" / "workflows" / "ci.yml").write_text(
+        textwrap.dedent(
+            """\
+            on: push
+            jobs:
+              t:
+                strategy:
+                  matrix:
+                    config:
+                      - {os: ubuntu, requires: oldest, py: {version: "3.9"}}
+                      - {os: ubuntu, requires: latest}
+                runs-on: ubuntu-latest
+                steps:
+                  - if: matrix.config.requires == 'oldest'
+                    run: echo "oldest py [${{ matrix.config.py.version }}]"
+                  - if: matrix.config.requires != 'oldest'
+                    run: echo "newest py [${{ matrix.config.py.version }}]"
+            """
+        )
+    )
+    result = convert_paths([repo], Options())
+    (conversion,) = result.conversions
+    (task,) = conversion.tasks
+    (pipeline_task,) = conversion.pipeline["spec"]["tasks"]
+    outputs = []
+    for i, combination in enumerate(pipeline_task["matrix"]["include"]):
+        params = {p["name"]: p["value"] for p in combination["params"]}
+        run = run_task(task, tmp_path / f"run-{i}", params=params)
+        assert all(s.returncode == 0 for s in run.steps), run.steps
+        outputs.append("".join(s.stdout for s in run.steps))
+    assert "oldest py [3.9]" in outputs[0] and "newest" not in outputs[0]
+    assert "newest py []" in outputs[1] and "oldest py" not in outputs[1]

@@ -743,6 +743,20 @@ def _bind_targets(
     return out
 
 
+def _in_checkout(source: str, session: ComposeSession) -> bool:
+    """Whether a bind mount's host path is inside the repository (then the checkout has it)."""
+    if session.repo_root is None or source.startswith("~"):
+        return False
+    path = Path(source)
+    if not path.is_absolute():
+        return not source.startswith("..")  # relative to the compose file, in the repository
+    try:
+        path.resolve().relative_to(session.repo_root.resolve())
+    except ValueError:
+        return False
+    return True
+
+
 def _host_dir(container_dir: str, binds: dict[str, str]) -> str:
     for target in sorted(binds, key=len, reverse=True):
         if container_dir == target or container_dir.startswith(target.rstrip("/") + "/"):
@@ -779,6 +793,21 @@ def _mounts(
             vol = dns_label(f"tmp-{service.name}-{mount.target}")
             session.volumes[vol] = {"name": vol, "emptyDir": {"medium": "Memory"}}
             mounts.append({"name": vol, "mountPath": mount.target})
+        elif mount.type == "bind" and mount.source and not _in_checkout(mount.source, session):
+            _note(
+                session,
+                out,
+                Finding(
+                    "partial",
+                    f"compose service `{service.name}` mounts the host's `{mount.source}` at "
+                    f"`{mount.target}`: Tekton pods get no host paths (a Docker socket, `/etc` "
+                    "or `/` would hand the node to the job), so it is not there",
+                    where,
+                    rule="compose-host-mount",
+                    action="put what it needs in the checkout or the image; talk to a build "
+                    "service instead of the Docker socket",
+                ),
+            )
     if service.ipc == "host":
         _note(
             session,

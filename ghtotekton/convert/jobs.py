@@ -141,6 +141,7 @@ def convert_job(
     findings = outcome.findings
 
     matrix_keys = _matrix_keys(job)
+    object_keys = _object_keys(job)
     env_names = _env_names(wf, job)
     step_ids = {s.id.lower(): s for s in job.steps or [] if s.id}
     inputs = [
@@ -166,6 +167,12 @@ def convert_job(
             key = next((k for k in matrix_keys if k.lower() == path[1].lower()), path[1])
             name = param_name("matrix", key)
             return cx.Source("param", env=env_name("GHT_MATRIX", key), param=name, feed="")
+        if root == "matrix" and len(path) > 2 and path[1].lower() in object_keys:
+            # `matrix.config.requires` of an object value: a matrix param of its own per leaf
+            key = object_keys[path[1].lower()]
+            rest = [p.lower() for p in path[2:]]
+            name = param_name("matrix", key, *rest)
+            return cx.Source("param", env=env_name("GHT_MATRIX", key, *rest), param=name, feed="")
         if root == "steps" and len(path) == 4 and path[2] == "outputs":
             step = step_ids.get(path[1].lower())
             if step is None:
@@ -435,7 +442,7 @@ def convert_job(
         pipeline_task["runAfter"] = needs
     if pt_params:
         pipeline_task["params"] = _dedupe(pt_params)
-    matrix = _matrix(job, findings, where)
+    matrix = _matrix(job, findings, where, {s.param for s in scope.used.values()})
     if matrix:
         pipeline_task["matrix"] = matrix
         if ctx.compose is not None:
@@ -572,11 +579,15 @@ def _matrix_keys(job: m.Job) -> list[str]:
     return keys
 
 
-def _matrix(job: m.Job, findings: list[Finding], where: Position) -> dict[str, Any] | None:
+def _matrix(
+    job: m.Job, findings: list[Finding], where: Position, used: set[str]
+) -> dict[str, Any] | None:
     """Tekton ``matrix`` with one explicit ``include`` entry per GitHub combination.
 
     Explicit combinations say exactly what GitHub runs (exclude and include applied), which
-    Tekton's own cross product cannot say when GitHub excludes some.
+    Tekton's own cross product cannot say when GitHub excludes some. An object value also gives
+    each leaf the steps read (``used``) a param of its own, ``''`` where a combination lacks it
+    (GitHub's null in a string).
     """
     matrix = job.strategy.matrix if job.strategy else None
     if matrix is None:
@@ -599,11 +610,26 @@ def _matrix(job: m.Job, findings: list[Finding], where: Position) -> dict[str, A
         )
         return None
     include = []
+    leaves = sorted(
+        {
+            name
+            for combo in expansion.combinations
+            for key, value in combo.items()
+            if isinstance(value, dict)
+            for name in _leaves(("matrix", key), value)
+        }
+        & used
+    )
     for i, combo in enumerate(expansion.combinations):
         params = []
         for key, value in combo.items():
             text = value if isinstance(value, str) else _json_or_text(value)
             params.append({"name": param_name("matrix", key), "value": text})
+        found: dict[str, str] = {}
+        for key, value in combo.items():
+            if isinstance(value, dict):
+                found.update(_leaves(("matrix", key), value))
+        params.extend({"name": name, "value": found.get(name, "")} for name in leaves)
         include.append({"name": f"combination-{i + 1}", "params": params})
     if job.strategy and job.strategy.fail_fast is not False:
         findings.append(
@@ -614,6 +640,40 @@ def _matrix(job: m.Job, findings: list[Finding], where: Position) -> dict[str, A
             )
         )
     return {"include": include} if include else None
+
+
+def _object_keys(job: m.Job) -> dict[str, str]:
+    """The matrix keys (lower case -> as written) whose value is an object in some combination."""
+    matrix = job.strategy.matrix if job.strategy else None
+    if not isinstance(matrix, dict):
+        return {}
+    from ghtotekton.github.matrix import MatrixError, expand_matrix
+
+    try:
+        expansion = expand_matrix(matrix)
+    except MatrixError:
+        return {}
+    if expansion.dynamic:
+        return {}
+    return {
+        key.lower(): key
+        for combo in expansion.combinations
+        for key, value in combo.items()
+        if isinstance(value, dict)
+    }
+
+
+def _leaves(path: tuple[str, ...], value: dict[str, Any]) -> dict[str, str]:
+    """Param name -> text of each scalar inside an object matrix value (keys in lower case, as
+    the references are matched: GitHub's property names ignore case)."""
+    out: dict[str, str] = {}
+    for sub, inner in value.items():
+        here = (*path, str(sub).lower())
+        if isinstance(inner, dict):
+            out.update(_leaves(here, inner))
+        else:
+            out[param_name(*here)] = inner if isinstance(inner, str) else _json_or_text(inner)
+    return out
 
 
 def _json_or_text(value: object) -> str:
@@ -645,8 +705,30 @@ def _container(
         findings.append(
             Finding("partial", f"container options `{container.options}` are not translated", where)
         )
+    if container.volumes:
+        findings.append(_unmounted("the job container", container.volumes, where))
     env = container.env if isinstance(container.env, dict) else {}
     return container.image, env
+
+
+def _unmounted(owner: str, volumes: list[str], where: Position) -> Finding:
+    """Docker ``volumes`` of a job container or service: a Tekton pod has no host paths or
+    Docker volumes, so each is missing in the container; said, never dropped silently."""
+    shown = ", ".join(f"`{v}`" for v in volumes)
+    host = [v for v in volumes if v.split(":", 1)[0].startswith(("/", "."))]
+    why = (
+        "host paths are not mounted into Tekton pods (a host's Docker socket, `/etc` or `/` "
+        "would hand the node to the job)"
+        if host
+        else "Docker volumes do not exist on Tekton"
+    )
+    return Finding(
+        "partial",
+        f"{owner} mounts {shown}: not mounted, {why}",
+        where,
+        rule="container-volumes",
+        action="share files through the task's workspace (or an emptyDir volume) instead",
+    )
 
 
 def _services(
@@ -658,6 +740,8 @@ def _services(
             out.append({"name": dns_label(name), "image": service})
             continue
         sidecar: dict[str, Any] = {"name": dns_label(name), "image": service.image}
+        if service.volumes:
+            findings.append(_unmounted(f"service `{name}`", service.volumes, where))
         if isinstance(service.env, dict):
             sidecar["env"] = env_entries(service.env, scope)
         if service.options:
