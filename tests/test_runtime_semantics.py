@@ -587,3 +587,36 @@ def test_object_matrix_values_reach_conditions_and_scripts(tmp_path: Path) -> No
         outputs.append("".join(s.stdout for s in run.steps))
     assert "oldest py [3.9]" in outputs[0] and "newest" not in outputs[0]
     assert "newest py []" in outputs[1] and "oldest py" not in outputs[1]
+
+
+def test_step_outcome_and_conclusion_follow_github(tmp_path: Path) -> None:
+    """`steps.x.outcome` is success, failure or skipped from the step's exit code and whether
+    its `if:` skipped it; `conclusion` of a continue-on-error failure is success."""
+    tasks = tasks_of(
+        tmp_path,
+        """\
+        on: push
+        jobs:
+          build:
+            runs-on: ubuntu-latest
+            steps:
+              - id: lint
+                continue-on-error: true
+                run: exit 3
+              - id: never
+                if: github.ref == 'refs/heads/nope'
+                run: echo never
+              - id: fine
+                run: echo fine
+              - if: steps.lint.outcome == 'failure'
+                run: echo "lint failed"
+              - run: |
+                  echo "lint=${{ steps.lint.outcome }}/${{ steps.lint.conclusion }}"
+                  echo "never=${{ steps.never.outcome }} fine=${{ steps.fine.outcome }}"
+        """,
+    )
+    run = run_task(tasks["build"], tmp_path / "run", params={"github-ref": "refs/heads/main"})
+    out = "".join(s.stdout for s in run.steps)
+    assert "lint failed" in out
+    assert "lint=failure/success" in out
+    assert "never=skipped fine=success" in out

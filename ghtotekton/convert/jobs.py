@@ -32,6 +32,7 @@ from ghtotekton.convert.steps import (
     env_entries,
     env_entry,
     failed_check,
+    outcome_command,
     value_from,
 )
 from ghtotekton.errors import Position
@@ -84,6 +85,19 @@ ght_load_env() {
   fi
 }
 ght_output() { ght_read "$GHT_DIR/outputs/$1" "$2"; }
+# End a step that does not run, marked so that its steps.<id>.outcome is `skipped`.
+ght_skip() {
+  echo "skipped: $1"
+  [ -z "${GITHUB_OUTPUT:-}" ] || : > "$GITHUB_OUTPUT.skipped"
+  exit 0
+}
+# GitHub's steps.<id>.outcome of step $1 from its Tekton exit-code file $2 (missing: it did not
+# run); with `soft` (continue-on-error) a failure concludes as success.
+ght_outcome() {
+  if [ -e "$GHT_DIR/outputs/$1.skipped" ] || [ ! -s "$2" ]; then echo skipped
+  elif [ "$(cat "$2")" = 0 ] || [ "${3:-}" = soft ]; then echo success
+  else echo failure; fi
+}
 # True when one of the given Tekton exit-code files records a failure.
 ght_failed() {
   for _ght_f in "$@"; do
@@ -182,6 +196,19 @@ def convert_job(
                 "runtime",
                 env=env_name("GHT_STEPS", path[1], "OUTPUTS", path[3]),
                 text=f"ght_output {step_name} {path[3]}",
+            )
+        if root == "steps" and len(path) == 3 and path[2].lower() in ("outcome", "conclusion"):
+            step = step_ids.get(path[1].lower())
+            if step is None:
+                return cx.Untranslatable(".".join(path), f"no step with id `{path[1]}`")
+            name = dns_label(step.id or "")
+            if name not in ctx.step_names:
+                return cx.Source("literal", text="success")  # it became no step: nothing failed
+            soft = path[2].lower() == "conclusion" and step.continue_on_error is True
+            return cx.Source(
+                "runtime",
+                env=env_name("GHT_STEPS", path[1], path[2]),
+                text=outcome_command(name, soft),
             )
         if root == "needs" and len(path) == 4 and path[2] == "outputs":
             target = task_names.get(_job_key(wf, path[1]))

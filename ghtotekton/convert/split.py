@@ -91,6 +91,8 @@ def not_split_reason(conv: JobConversion) -> str | None:
     names = {s["name"] for s in conv.task["spec"]["steps"]}
     if "ghtotekton-status" in names:
         return "its steps run on always()/failure() and read the exit codes of earlier steps"
+    if any(".exitCode.path)" in s.get("script", "") for s in conv.task["spec"]["steps"]):
+        return "its steps read `steps.<id>.outcome`, an earlier step's exit code in the same pod"
     return None
 
 

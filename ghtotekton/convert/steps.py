@@ -150,6 +150,13 @@ def _keep_own_env(out: dict[str, Any], own: list[str]) -> None:
             return
 
 
+def outcome_command(name: str, soft: bool) -> str:
+    """Shell that prints GitHub's ``steps.<id>.outcome`` (``conclusion`` when ``soft``: the step
+    continues on error) of the Tekton step ``name`` of this task, from its exit-code file."""
+    command = f'ght_outcome {name} "$(steps.step-{name}.exitCode.path)"'
+    return f"{command} soft" if soft else command
+
+
 def failed_check(ctx: StepContext) -> str:
     """Shell test: did a step that had to succeed fail earlier? (Tekton keeps exit codes.)"""
     if not ctx.must_succeed:
@@ -447,7 +454,7 @@ def _guard(step: m.Step, ctx: StepContext) -> str:
         status.update({"success": f"! {failed}", "failure": failed})
     if step.if_ is None or _always_true(step.if_):
         if ctx.track_status and ctx.must_succeed:
-            return f'if {failed}; then echo "skipped: an earlier step failed"; exit 0; fi'
+            return f'if {failed}; then ght_skip "an earlier step failed"; fi'
         return ""
     text = step.if_ if isinstance(step.if_, str) else m.scalar_text(step.if_)
     try:
@@ -473,7 +480,7 @@ def _guard(step: m.Step, ctx: StepContext) -> str:
                 step.pos or Position("?"),
             )
         )
-    skip = f'if ! {{ {test}; }}; then echo "skipped: if: {_quote_echo(text)}"; exit 0; fi'
+    skip = f'if ! {{ {test}; }}; then ght_skip "if: {_quote_echo(text)}"; fi'
     return "\n".join([*prelude, skip])
 
 
@@ -898,8 +905,19 @@ def _local_action(
     declared = action.action.inputs or {}
     outer = ctx.scope
     own_steps: dict[str, str] = {}  # the action's step ids -> their Tekton steps, as converted
+    own_soft: dict[str, bool] = {}  # ... and whether they continue on error
 
     def resolve(ref: tuple[str, ...]) -> cx.Source | cx.Untranslatable:
+        if ref[0] == "steps" and len(ref) == 3 and ref[2].lower() in ("outcome", "conclusion"):
+            if ref[1].lower() not in own_steps:
+                return cx.Untranslatable(
+                    ".".join(ref), f"no earlier step of the action has id `{ref[1]}`"
+                )
+            name = own_steps[ref[1].lower()]
+            soft = ref[2].lower() == "conclusion" and own_soft.get(ref[1].lower(), False)
+            return cx.Source(
+                "runtime", env=env_name("GHT_STEPS", name, ref[2]), text=outcome_command(name, soft)
+            )
         if ref[0] == "steps" and len(ref) == 4 and ref[2] == "outputs":
             # Inside the action, `steps.x` is the action's own step x (an earlier one).
             if ref[1].lower() in own_steps:
@@ -950,6 +968,7 @@ def _local_action(
             results.append(converted)
             if inner.id and converted.steps:
                 own_steps[inner.id.lower()] = converted.steps[-1]["name"]
+                own_soft[inner.id.lower()] = inner.continue_on_error is True
     for converted in results:
         for out in converted.steps:
             if caller_guard and not _add_guard(out, caller_guard):
