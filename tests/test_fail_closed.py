@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from ghtotekton.convert.engine import Options, convert_paths
+from ghtotekton.convert.engine import Options, Result, convert_paths
 from tests.tekton_sim import run_task
 
 UNTRANSLATABLE = [
@@ -21,15 +21,27 @@ UNTRANSLATABLE = [
 ]
 
 
-def _convert(tmp_path: Path, workflow: str) -> tuple[dict[str, Any], dict[str, Any]]:
+def _result(tmp_path: Path, workflow: str, files: dict[str, str] | None = None) -> Result:
+    """Convert a repository of ``workflow`` (as ci.yml, dedented) and ``files`` beside it."""
     repo = tmp_path / "repo"
     (repo / ".github" / "workflows").mkdir(parents=True)
     (repo / ".github" / "workflows" / "ci.yml").write_text(textwrap.dedent(workflow))
+    for rel, text in (files or {}).items():
+        (repo / rel).write_text(textwrap.dedent(text))
     result = convert_paths([repo], Options())
     assert not result.failed, result.failed
+    return result
+
+
+def _convert(tmp_path: Path, workflow: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    result = _result(tmp_path, workflow)
     (conversion,) = result.conversions
     tasks = {t["metadata"]["name"].removeprefix("ci-"): t for t in conversion.tasks}
     return tasks, result.report
+
+
+def _when(result: Result) -> dict[str, Any]:
+    return {t["name"]: t.get("when") for t in result.conversions[0].pipeline["spec"]["tasks"]}
 
 
 def _findings(report: dict[str, Any]) -> list[dict[str, Any]]:
@@ -38,26 +50,24 @@ def _findings(report: dict[str, Any]) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("condition", [*UNTRANSLATABLE[::2], UNTRANSLATABLE[3]])
 def test_a_job_whose_condition_has_no_when_form_never_runs(tmp_path: Path, condition: str) -> None:
-    repo = tmp_path / "repo"
-    (repo / ".github" / "workflows").mkdir(parents=True)
-    (repo / ".github" / "workflows" / "ci.yml").write_text(
+    result = _result(
+        tmp_path,
         "on: push\njobs:\n  deploy:\n"
         f"    if: {condition}\n"
-        "    runs-on: ubuntu-latest\n    steps:\n      - run: echo deploy ${{ secrets.PROD_KEY }}\n"
+        "    runs-on: ubuntu-latest\n    steps:\n"
+        "      - run: echo deploy ${{ secrets.PROD_KEY }}\n",
     )
-    result = convert_paths([repo], Options())
-    (conversion,) = result.conversions
-    (task,) = conversion.pipeline["spec"]["tasks"]
-    assert {"input": "not-translated", "operator": "in", "values": ["translated"]} in task["when"]
+    assert {"input": "not-translated", "operator": "in", "values": ["translated"]} in _when(result)[
+        "deploy"
+    ]
     manual = [f for f in _findings(result.report) if f["status"] == "manual"]
     assert any("never runs" in f["message"] and f["line"] == 3 for f in manual), manual  # the job
 
 
 def test_contains_of_a_constant_list_is_an_in_when(tmp_path: Path) -> None:
-    repo = tmp_path / "repo"
-    (repo / ".github" / "workflows").mkdir(parents=True)
-    (repo / ".github" / "workflows" / "ci.yml").write_text(
-        textwrap.dedent(
+    when = _when(
+        _result(
+            tmp_path,
             """\
             on: push
             jobs:
@@ -69,12 +79,9 @@ def test_contains_of_a_constant_list_is_an_in_when(tmp_path: Path) -> None:
                 if: ${{ !contains(fromJSON('["dependabot[bot]"]'), github.actor) }}
                 runs-on: ubuntu-latest
                 steps: [{run: echo other}]
-            """
+            """,
         )
     )
-    result = convert_paths([repo], Options())
-    (conversion,) = result.conversions
-    when = {t["name"]: t.get("when") for t in conversion.pipeline["spec"]["tasks"]}
     assert when["deploy"] == [
         {"input": "$(params.github-actor)", "operator": "in", "values": ["alice", "bob"]}
     ]
@@ -86,33 +93,30 @@ def test_contains_of_a_constant_list_is_an_in_when(tmp_path: Path) -> None:
 
 
 def test_not_equal_keeps_a_when_only_where_case_cannot_differ(tmp_path: Path) -> None:
-    repo = tmp_path / "repo"
-    (repo / ".github" / "workflows").mkdir(parents=True)
-    (repo / ".github" / "workflows" / "ci.yml").write_text(
-        textwrap.dedent(
-            """            on: push
-            jobs:
-              a:
-                if: github.event_name != 'schedule'
-                runs-on: ubuntu-latest
-                steps: [{run: echo a}]
-              b:
-                if: github.actor != 'Dependabot[bot]'
-                runs-on: ubuntu-latest
-                steps: [{run: echo b}]
-            """
-        )
+    result = _result(
+        tmp_path,
+        """\
+        on: push
+        jobs:
+          a:
+            if: github.event_name != 'schedule'
+            runs-on: ubuntu-latest
+            steps: [{run: echo a}]
+          b:
+            if: github.actor != 'Dependabot[bot]'
+            runs-on: ubuntu-latest
+            steps: [{run: echo b}]
+        """,
     )
-    result = convert_paths([repo], Options())
-    (conversion,) = result.conversions
-    when = {t["name"]: t.get("when") for t in conversion.pipeline["spec"]["tasks"]}
+    when = _when(result)
     assert when["a"] == [
         {"input": "$(params.github-event-name)", "operator": "notin", "values": ["schedule"]}
     ]
     assert when["b"] == [
         {"input": "$(tasks.b-if.results.run)", "operator": "in", "values": ["true"]}
     ]
-    (guard,) = [t for t in conversion.pipeline["spec"]["tasks"] if t["name"] == "b-if"]
+    tasks = result.conversions[0].pipeline["spec"]["tasks"]
+    (guard,) = [t for t in tasks if t["name"] == "b-if"]
     assert "dependabot[bot]" in guard["taskSpec"]["steps"][0]["script"]
 
 
@@ -244,11 +248,30 @@ def test_a_literal_with_quotes_and_backticks_is_compared_as_data(
 def test_mounts_a_pod_cannot_have_are_said_never_dropped_silently(tmp_path: Path) -> None:
     """Host paths (the Docker socket, `/`) of a compose service, and the `volumes:` of a job
     container and of a job service: each is a finding with its position."""
-    repo = tmp_path / "repo"
-    (repo / ".github" / "workflows").mkdir(parents=True)
-    (repo / "docker-compose.yml").write_text(
-        textwrap.dedent(
-            """\
+    result = _result(
+        tmp_path,
+        """\
+        on: push
+        jobs:
+          b:
+            runs-on: ubuntu-latest
+            container:
+              image: python:3.12
+              volumes:
+                - /etc/ssl:/etc/ssl
+                - cache:/cache
+            services:
+              db:
+                image: postgres:16
+                volumes:
+                  - /srv/pg:/var/lib/postgresql/data
+            steps:
+              - uses: actions/checkout@v4
+              - run: docker compose up -d app
+              - run: docker compose exec -T app python -V
+        """,
+        {
+            "docker-compose.yml": """\
             services:
               app:
                 image: python:3.12
@@ -257,34 +280,8 @@ def test_mounts_a_pod_cannot_have_are_said_never_dropped_silently(tmp_path: Path
                   - /:/host
                   - ./data:/data
             """
-        )
+        },
     )
-    (repo / ".github" / "workflows" / "ci.yml").write_text(
-        textwrap.dedent(
-            """\
-            on: push
-            jobs:
-              b:
-                runs-on: ubuntu-latest
-                container:
-                  image: python:3.12
-                  volumes:
-                    - /etc/ssl:/etc/ssl
-                    - cache:/cache
-                services:
-                  db:
-                    image: postgres:16
-                    volumes:
-                      - /srv/pg:/var/lib/postgresql/data
-                steps:
-                  - uses: actions/checkout@v4
-                  - run: docker compose up -d app
-                  - run: docker compose exec -T app python -V
-            """
-        )
-    )
-    result = convert_paths([repo], Options())
-    assert not result.failed, result.failed
     messages = [f["message"] for f in _findings(result.report)]
     said = " ".join(messages)
     for mount in ("/var/run/docker.sock", "`/`", "/etc/ssl:/etc/ssl", "cache:/cache", "/srv/pg"):

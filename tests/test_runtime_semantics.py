@@ -356,28 +356,28 @@ def test_job_env_with_a_default_is_computed_for_every_step(tmp_path: Path) -> No
         assert "own=mine.ipynb\n" in out
 
 
+def _composite_repo(tmp_path: Path, steps: str, name: str = "deploy", inputs: str = "") -> None:
+    """A local composite action `./.github/actions/<name>` of ``steps`` (and ``inputs``)."""
+    action = tmp_path / "repo" / ".github" / "actions" / name
+    action.mkdir(parents=True)
+    declared = "inputs:\n" + textwrap.indent(inputs, "  ") if inputs else ""
+    (action / "action.yml").write_text(
+        f"name: {name}\n{declared}runs:\n  using: composite\n  steps:\n"
+        + textwrap.indent(steps, "    ")
+    )
+
+
 def test_env_and_inputs_read_variables_earlier_steps_wrote_and_the_steps_own_env(
     tmp_path: Path,
 ) -> None:
     """`${{ env.X }}` of a variable an earlier step wrote to `$GITHUB_ENV` has that value (and is
     empty while unset), also as `X: ${{ env.X }}`; an action input reads the step's own env
     (GitHub evaluates `with:` after `env:`). None of them reach the program as `$(X)`."""
-    repo = tmp_path / "repo"
-    action = repo / ".github" / "actions" / "key"
-    action.mkdir(parents=True)
-    (action / "action.yml").write_text(
-        textwrap.dedent(
-            """\
-            name: key
-            inputs:
-              key: {description: k, required: true}
-            runs:
-              using: composite
-              steps:
-                - shell: bash
-                  run: echo "key=${{ inputs.key }}"
-            """
-        )
+    _composite_repo(
+        tmp_path,
+        '- shell: bash\n  run: echo "key=${{ inputs.key }}"\n',
+        name="key",
+        inputs="key: {description: k, required: true}\n",
     )
     tasks = tasks_of(
         tmp_path,
@@ -420,14 +420,6 @@ def test_env_and_inputs_read_variables_earlier_steps_wrote_and_the_steps_own_env
     assert "summary=region eu-west-1, never ." in out
     assert "kind=step" in out  # the step's own env wins over $GITHUB_ENV, as on GitHub
     assert "key=conda-7-eu-west-1" in out
-
-
-def _composite_repo(tmp_path: Path, steps: str) -> None:
-    action = tmp_path / "repo" / ".github" / "actions" / "deploy"
-    action.mkdir(parents=True)
-    (action / "action.yml").write_text(
-        "name: deploy\nruns:\n  using: composite\n  steps:\n" + textwrap.indent(steps, "    ")
-    )
 
 
 @pytest.mark.parametrize(("ref", "runs"), [("refs/heads/main", True), ("refs/heads/x", False)])

@@ -319,7 +319,7 @@ def _constant_list(node: ex.Node) -> list[str] | None:
     return [ex.to_string(v) for v in value]
 
 
-def _in_double_quotes(text: str) -> str:
+def in_double_quotes(text: str) -> str:
     """``text`` escaped so that, between double quotes, the shell reads it back unchanged: a
     literal with quotes, ``$(`` or backticks is data, never code."""
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$").replace("`", "\\`")
@@ -453,7 +453,7 @@ def shell_condition(
             item = _lowered(node.args[1], scope, prelude)
             if item is None or any("$(" in m for m in members):
                 return None
-            tests = [f'"{item}" == "{_in_double_quotes(m.lower())}"' for m in members]
+            tests = [f'"{item}" == "{in_double_quotes(m.lower())}"' for m in members]
             return f"[[ {' || '.join(tests)} ]]" if tests else "false"
     if isinstance(node, ex.Call) and node.name.lower() in ("startswith", "endswith", "contains"):
         if len(node.args) != 2:
@@ -464,7 +464,7 @@ def shell_condition(
             return None
         if "$(" in needle.value:
             return None  # Tekton would substitute `$(params.x)` inside the script text
-        lit = '"' + _in_double_quotes(needle.value.lower()) + '"'  # quoted: matched literally
+        lit = '"' + in_double_quotes(needle.value.lower()) + '"'  # quoted: matched literally
         pattern = {"startswith": f"{lit}*", "endswith": f"*{lit}", "contains": f"*{lit}*"}
         return f'[[ "{hay}" == {pattern[node.name.lower()]} ]]'
     value = shell_value(node, scope, prelude)
@@ -481,7 +481,7 @@ def _lowered(node: ex.Node, scope: Scope, prelude: list[str]) -> str | None:
         text = ex.to_string(node.value)
         if "$(" in text:
             return None  # Tekton would substitute `$(params.x)` inside the script text
-        return _in_double_quotes(text.lower())
+        return in_double_quotes(text.lower())
     value = shell_value(node, scope, prelude)
     if value is None or not (value.startswith("${") and value.endswith("}")):
         return value

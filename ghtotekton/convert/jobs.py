@@ -39,7 +39,7 @@ from ghtotekton.errors import Position
 from ghtotekton.github import expressions as ex
 from ghtotekton.github import model as m
 from ghtotekton.github.loader import LoadedWorkflow
-from ghtotekton.github.matrix import scalar_keys
+from ghtotekton.github.matrix import MatrixError, MatrixExpansion, expand_matrix, scalar_keys
 from ghtotekton.github.repository import Repository
 
 DEFAULT_IMAGE = "ghcr.io/catthehacker/ubuntu:act-24.04"
@@ -155,7 +155,8 @@ def convert_job(
     findings = outcome.findings
 
     matrix_keys = _matrix_keys(job)
-    object_keys = _object_keys(job)
+    expansion = _expand(job)
+    object_keys = _object_keys(expansion)
     env_names = _env_names(wf, job)
     step_ids = {s.id.lower(): s for s in job.steps or [] if s.id}
     inputs = [
@@ -469,7 +470,7 @@ def convert_job(
         pipeline_task["runAfter"] = needs
     if pt_params:
         pipeline_task["params"] = _dedupe(pt_params)
-    matrix = _matrix(job, findings, where, {s.param for s in scope.used.values()})
+    matrix = _matrix(job, expansion, findings, where, {s.param for s in scope.used.values()})
     if matrix:
         pipeline_task["matrix"] = matrix
         if ctx.compose is not None:
@@ -606,8 +607,23 @@ def _matrix_keys(job: m.Job) -> list[str]:
     return keys
 
 
+def _expand(job: m.Job) -> MatrixExpansion | None:
+    """The job's matrix combinations; None without a matrix or when the loader reported it."""
+    matrix = job.strategy.matrix if job.strategy else None
+    if matrix is None:
+        return None
+    try:
+        return expand_matrix(matrix)
+    except MatrixError:
+        return None
+
+
 def _matrix(
-    job: m.Job, findings: list[Finding], where: Position, used: set[str]
+    job: m.Job,
+    expansion: MatrixExpansion | None,
+    findings: list[Finding],
+    where: Position,
+    used: set[str],
 ) -> dict[str, Any] | None:
     """Tekton ``matrix`` with one explicit ``include`` entry per GitHub combination.
 
@@ -616,15 +632,8 @@ def _matrix(
     each leaf the steps read (``used``) a param of its own, ``''`` where a combination lacks it
     (GitHub's null in a string).
     """
-    matrix = job.strategy.matrix if job.strategy else None
-    if matrix is None:
+    if expansion is None:
         return None
-    from ghtotekton.github.matrix import MatrixError, expand_matrix
-
-    try:
-        expansion = expand_matrix(matrix)
-    except MatrixError:
-        return None  # the loader reported it
     if expansion.dynamic:
         findings.append(
             Finding(
@@ -669,18 +678,9 @@ def _matrix(
     return {"include": include} if include else None
 
 
-def _object_keys(job: m.Job) -> dict[str, str]:
+def _object_keys(expansion: MatrixExpansion | None) -> dict[str, str]:
     """The matrix keys (lower case -> as written) whose value is an object in some combination."""
-    matrix = job.strategy.matrix if job.strategy else None
-    if not isinstance(matrix, dict):
-        return {}
-    from ghtotekton.github.matrix import MatrixError, expand_matrix
-
-    try:
-        expansion = expand_matrix(matrix)
-    except MatrixError:
-        return {}
-    if expansion.dynamic:
+    if expansion is None or expansion.dynamic:
         return {}
     return {
         key.lower(): key

@@ -480,7 +480,7 @@ def _guard(step: m.Step, ctx: StepContext) -> str:
                 step.pos or Position("?"),
             )
         )
-    skip = f'if ! {{ {test}; }}; then ght_skip "if: {_quote_echo(text)}"; fi'
+    skip = f'if ! {{ {test}; }}; then ght_skip "if: {cx.in_double_quotes(text)}"; fi'
     return "\n".join([*prelude, skip])
 
 
@@ -511,10 +511,6 @@ def _refusal(step: m.Step, ctx: StepContext, text: str, why: str) -> str:
 def refused(guard: str) -> bool:
     """Whether a guard is the refusal of an untranslated condition."""
     return guard.endswith(REFUSAL)
-
-
-def _quote_echo(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$").replace("`", "\\`")
 
 
 def _step_env(step: m.Step, ctx: StepContext, name: str) -> list[dict[str, Any]]:
@@ -615,18 +611,14 @@ def _shell_word(
     parts: list[str] = []
     last = 0
     for item in found:
-        parts.append(_double_quoted(text[last : item.start]))
+        parts.append(cx.in_double_quotes(text[last : item.start]))
         last = item.end
         value = cx.shell_value(item.node, scope, prelude) if item.node is not None else None
         if value is None:
             return None
         parts.append(value)
-    parts.append(_double_quoted(text[last:]))
+    parts.append(cx.in_double_quotes(text[last:]))
     return "".join(parts), prelude
-
-
-def _double_quoted(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$").replace("`", "\\`")
 
 
 def apply_shell_values(step: dict[str, Any], *, job_level: bool = False) -> bool:
@@ -640,21 +632,14 @@ def apply_shell_values(step: dict[str, Any], *, job_level: bool = False) -> bool
     deferred = [e for e in env if SHELL_VALUE in e]
     if not deferred:
         return True
-    script = step.get("script", "")
-    first = script.split("\n", 1)[0]
-    if not first.startswith("#!") or not any(sh in first for sh in ("/sh", "bash", "dash")):
+    lines = _shell_lines(step)
+    if lines is None:
         for entry in deferred:
             del entry[SHELL_VALUE]
         return False
-    lines = script.split("\n")
-    at = 1
-    while at < len(lines) and lines[at].startswith("set "):
-        at += 1
-    loaded = not job_level and at < len(lines) and _is_load_line(lines[at])
-    if loaded:
-        # After the runner's env file: the step's own env wins over `$GITHUB_ENV`, as on GitHub,
-        # and a value that reads a variable an earlier step wrote there finds it.
-        at += 1
+    # After the runner's env file: the step's own env wins over `$GITHUB_ENV`, as on GitHub,
+    # and a value that reads a variable an earlier step wrote there finds it.
+    at, loaded = _top(lines, after_load=not job_level)
     added: list[str] = []
     for entry in deferred:
         word, prelude = entry.pop(SHELL_VALUE)
@@ -904,31 +889,28 @@ def _local_action(
     given = step.with_ or {}
     declared = action.action.inputs or {}
     outer = ctx.scope
-    own_steps: dict[str, str] = {}  # the action's step ids -> their Tekton steps, as converted
-    own_soft: dict[str, bool] = {}  # ... and whether they continue on error
+    # The action's step ids -> (their Tekton steps, whether they continue on error), as converted.
+    own_steps: dict[str, tuple[str, bool]] = {}
 
-    def resolve(ref: tuple[str, ...]) -> cx.Source | cx.Untranslatable:
-        if ref[0] == "steps" and len(ref) == 3 and ref[2].lower() in ("outcome", "conclusion"):
-            if ref[1].lower() not in own_steps:
-                return cx.Untranslatable(
-                    ".".join(ref), f"no earlier step of the action has id `{ref[1]}`"
-                )
-            name = own_steps[ref[1].lower()]
-            soft = ref[2].lower() == "conclusion" and own_soft.get(ref[1].lower(), False)
-            return cx.Source(
-                "runtime", env=env_name("GHT_STEPS", name, ref[2]), text=outcome_command(name, soft)
-            )
-        if ref[0] == "steps" and len(ref) == 4 and ref[2] == "outputs":
-            # Inside the action, `steps.x` is the action's own step x (an earlier one).
-            if ref[1].lower() in own_steps:
-                return cx.Source(
-                    "runtime",
-                    env=env_name("GHT_STEPS", own_steps[ref[1].lower()], "OUTPUTS", ref[3]),
-                    text=f"ght_output {own_steps[ref[1].lower()]} {ref[3]}",
-                )
+    def own_step(ref: tuple[str, ...]) -> cx.Source | cx.Untranslatable:
+        """Inside the action, `steps.x` is the action's own (earlier) step x."""
+        if ref[1].lower() not in own_steps:
             return cx.Untranslatable(
                 ".".join(ref), f"no earlier step of the action has id `{ref[1]}`"
             )
+        name, soft = own_steps[ref[1].lower()]
+        if len(ref) == 4:
+            text = f"ght_output {name} {ref[3]}"
+        else:
+            text = outcome_command(name, soft and ref[2].lower() == "conclusion")
+        return cx.Source("runtime", env=env_name("GHT_STEPS", name, *ref[2:]), text=text)
+
+    def resolve(ref: tuple[str, ...]) -> cx.Source | cx.Untranslatable:
+        if ref[0] == "steps" and (
+            (len(ref) == 4 and ref[2] == "outputs")
+            or (len(ref) == 3 and ref[2].lower() in ("outcome", "conclusion"))
+        ):
+            return own_step(ref)
         if ref[0] == "inputs" and len(ref) == 2:
             key = next((k for k in declared if k.lower() == ref[1].lower()), ref[1])
             raw = given.get(key, declared[key].default if key in declared else None)
@@ -967,8 +949,8 @@ def _local_action(
             converted.outcome.index = index
             results.append(converted)
             if inner.id and converted.steps:
-                own_steps[inner.id.lower()] = converted.steps[-1]["name"]
-                own_soft[inner.id.lower()] = inner.continue_on_error is True
+                soft = inner.continue_on_error is True
+                own_steps[inner.id.lower()] = (converted.steps[-1]["name"], soft)
     for converted in results:
         for out in converted.steps:
             if caller_guard and not _add_guard(out, caller_guard):
@@ -994,23 +976,34 @@ def _local_action(
 def _add_guard(out: dict[str, Any], guard: str) -> bool:
     """Put a caller's skip test at the top of a step's shell script (after the line that loads
     the runner's env, which the test may read); False when the step has no shell script."""
+    lines = _shell_lines(out)
+    if lines is None:
+        return False
+    at, loaded = _top(lines, after_load=True)
+    added = [guard] if loaded else [f". {GHT_DIR}/lib.sh", guard]
+    out["script"] = "\n".join([*lines[:at], *added, *lines[at:]])
+    return True
+
+
+def _shell_lines(out: dict[str, Any]) -> list[str] | None:
+    """The lines of a step's script when a POSIX shell or bash runs it; None otherwise."""
     script = out.get("script")
     if not isinstance(script, str):
-        return False
+        return None
     lines = script.split("\n")
-    first = lines[0]
-    if not first.startswith("#!") or not any(sh in first for sh in ("/sh", "bash", "dash")):
-        return False
+    if not lines[0].startswith("#!") or not any(sh in lines[0] for sh in ("/sh", "bash", "dash")):
+        return None
+    return lines
+
+
+def _top(lines: list[str], *, after_load: bool) -> tuple[int, bool]:
+    """Where lines go at the top of a script: after its shebang and ``set`` lines, and after the
+    line that loads the runner's env when ``after_load`` and it is there (then True)."""
     at = 1
     while at < len(lines) and lines[at].startswith("set "):
         at += 1
-    if at < len(lines) and _is_load_line(lines[at]):
-        at += 1
-        added = [guard]
-    else:
-        added = [f". {GHT_DIR}/lib.sh", guard]
-    out["script"] = "\n".join([*lines[:at], *added, *lines[at:]])
-    return True
+    loaded = after_load and at < len(lines) and _is_load_line(lines[at])
+    return (at + 1, True) if loaded else (at, False)
 
 
 def _is_load_line(line: str) -> bool:
