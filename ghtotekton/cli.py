@@ -247,6 +247,14 @@ def convert(
             "executed notebooks, so the comparison sees them on both sides.",
         ),
     ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Replace generated files you edited since the last run (by default they are "
+            "kept and listed). Files ghtotekton did not write are always kept.",
+        ),
+    ] = False,
 ) -> None:
     """Convert GitHub Actions workflows into Tekton Tasks, Pipelines and Triggers (or, with
     --target pac, Pipelines-as-Code PipelineRuns in .tekton/ for the repository root)."""
@@ -265,6 +273,7 @@ def convert(
         split_gpu=split_gpu,
         max_keep_runs=max_keep_runs,
         shadow_compare=shadow_compare,
+        force=force,
     )
 
 

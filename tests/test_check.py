@@ -176,13 +176,25 @@ def test_a_new_workflow_that_was_not_converted_fails(repo: Path, cli: CliRunner)
     assert "+  - pipelines/release.yaml" in kustomization["diff"]
 
 
-def test_a_stray_committed_file_is_drift_because_convert_would_delete_it(
-    repo: Path, cli: CliRunner
-) -> None:
+def test_a_hand_written_file_is_not_drift_as_convert_keeps_it(repo: Path, cli: CliRunner) -> None:
     (repo / "tekton" / "notes.txt").write_text("hand-written\n")
     result = check(cli)
+    assert result.exit_code == 0, result.stdout
+    assert "notes.txt" not in result.stdout
+
+
+def test_a_generated_file_convert_no_longer_writes_is_drift(repo: Path, cli: CliRunner) -> None:
+    """A file the committed map lists as written by convert, which a fresh run would not write
+    (a removed workflow's task): convert would delete it, so it is drift."""
+    stale = repo / "tekton" / "tasks" / "old-task.yaml"
+    stale.write_text("kind: Task\n")
+    map_path = repo / "tekton" / "migration-map.json"
+    data = json.loads(map_path.read_text())
+    data["files"]["tasks/old-task.yaml"] = "0" * 64
+    map_path.write_text(json.dumps(data, indent=2) + "\n")
+    result = check(cli)
     assert result.exit_code == 1
-    assert "drift: tekton/notes.txt (deleted)" in result.stdout
+    assert "drift: tekton/tasks/old-task.yaml (deleted)" in result.stdout
     assert "+++ /dev/null" in result.stdout
     assert "[check/drift-deleted]" in result.stdout
 

@@ -371,13 +371,22 @@ def generator_versions(committed: dict[str, str]) -> set[str]:
 
 
 def compare(layout: Layout, committed: dict[str, str], fresh: dict[str, str]) -> list[FileDrift]:
-    """Every file that differs, sorted by path."""
+    """Every file that differs, sorted by path.
+
+    A committed file the committed map does not list as written by ``convert`` (a NOTES.md) is
+    the user's, which ``convert`` keeps: not drift. Nor is the map's list of written files, which
+    only follows the files themselves."""
     found: list[FileDrift] = []
+    ours = _written(committed.get(OWN_MARKER))
     for rel in sorted(set(committed) | set(fresh)):
         old, new = committed.get(rel), fresh.get(rel)
         if new is not None:
             new = _normalise(new)
         if old == new:
+            continue
+        if new is None and ours is not None and rel not in ours:
+            continue
+        if rel == OWN_MARKER and _without_files(old) == _without_files(new):
             continue
         shown = f"{layout.tekton}/{rel}"
         diff = unified_diff(old, new, shown)
@@ -385,6 +394,26 @@ def compare(layout: Layout, committed: dict[str, str], fresh: dict[str, str]) ->
         line = 0 if old is None else first_changed_line(diff) or 1
         found.append(FileDrift(shown, status, diff, line, generated_from(new or old)))
     return found
+
+
+def _written(text: str | None) -> set[str] | None:
+    """The files a migration map says ``convert`` wrote (None: an older map that does not say)."""
+    try:
+        data: Any = json.loads(text or "")
+    except json.JSONDecodeError:
+        return None
+    files = data.get("files") if isinstance(data, dict) else None
+    return set(files) if isinstance(files, dict) else None
+
+
+def _without_files(text: str | None) -> Any:
+    try:
+        data: Any = json.loads(text or "")
+    except json.JSONDecodeError:
+        return text
+    if isinstance(data, dict):
+        data.pop("files", None)
+    return data
 
 
 def workflow_names(files: dict[str, str]) -> set[str]:

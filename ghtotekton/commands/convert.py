@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ghtotekton.convert.engine import Options, convert_paths
 from ghtotekton.errors import ExitCode
-from ghtotekton.tekton.emit import write_tree
+from ghtotekton.tekton.emit import Carried, write_tree
 
 
 def run(
@@ -24,6 +24,7 @@ def run(
     split_gpu: bool = True,
     max_keep_runs: int = 5,
     shadow_compare: bool = False,
+    force: bool = False,
 ) -> int:
     options = Options(
         mappings=list(mappings),
@@ -38,10 +39,18 @@ def run(
         shadow_compare=shadow_compare,
     )
     result = convert_paths(paths, options)
-    write_tree(output, result.files)
     for _display, errors in sorted(result.failed.items()):
         for line in errors:
             sys.stderr.write(line + "\n")
+    if result.failed and output.is_dir() and any(output.iterdir()):
+        # A failed run never replaces an output: it would lose the earlier files.
+        sys.stderr.write(
+            f"nothing written: {len(result.failed)} input(s) failed, so {output}/ keeps its "
+            "previous output; fix them and run again\n"
+        )
+        return int(ExitCode.BAD_INPUT)
+    carried = write_tree(output, result.files, force=force)
+    _say_carried(carried)
     summary = result.report["summary"]
     classes = summary["workflow_classes"]
     steps = summary["step_classes"]
@@ -53,3 +62,23 @@ def run(
         f"steps {steps['known']['percent']}% known. See {output}/migration-report.md\n"
     )
     return int(ExitCode.BAD_INPUT) if result.failed else int(ExitCode.OK)
+
+
+def _say_carried(carried: Carried) -> None:
+    if carried.theirs:
+        sys.stderr.write(
+            f"kept {len(carried.theirs)} file(s) ghtotekton did not write: "
+            + ", ".join(carried.theirs)
+            + "\n"
+        )
+    if carried.edited:
+        sys.stderr.write(
+            f"kept your edits to {len(carried.edited)} generated file(s) (this run would write "
+            "them differently; --force replaces them): " + ", ".join(carried.edited) + "\n"
+        )
+    if carried.replaced:
+        sys.stderr.write(
+            f"replaced your edits to {len(carried.replaced)} generated file(s) (--force): "
+            + ", ".join(carried.replaced)
+            + "\n"
+        )

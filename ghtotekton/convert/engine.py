@@ -21,7 +21,7 @@ from ghtotekton.convert.run_spec import (
 )
 from ghtotekton.convert.triggers import TriggerFile, pipeline_timeout, render_triggers
 from ghtotekton.convert.workflow import WorkflowConversion
-from ghtotekton.tekton.emit import dump_documents, header_for
+from ghtotekton.tekton.emit import content_hash, dump_documents, header_for
 
 
 @dataclass(slots=True)
@@ -143,9 +143,10 @@ def render_files(
     )
     files["migration-report.md"] = render_markdown(report)
     files["migration-report.json"] = json.dumps(report, indent=2) + "\n"
-    files["migration-map.json"] = (
-        json.dumps(migration_map(conversions, options.recorded()), indent=2) + "\n"
-    )
+    recorded = migration_map(conversions, options.recorded())
+    # What this run wrote, so a later run tells its own files from the user's (never deleted).
+    recorded["files"] = {rel: content_hash(text) for rel, text in sorted(files.items())}
+    files["migration-map.json"] = json.dumps(recorded, indent=2) + "\n"
     return files
 
 

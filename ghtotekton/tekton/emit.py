@@ -9,6 +9,7 @@ workflow each file came from.
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
 import json
 import os
@@ -16,6 +17,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -186,11 +188,77 @@ def header_for(source: str, what: str) -> str:
     )
 
 
-def write_tree(target: Path, files: Mapping[str, str | bytes]) -> None:
-    """Write ``files`` (relative path -> content) as the whole of ``target``, atomically.
+def content_hash(content: str | bytes) -> str:
+    """The sha256 of a file's content, as ``migration-map.json`` records what a run wrote."""
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(slots=True)
+class Carried:
+    """Files of the previous output that the new one keeps, and why."""
+
+    theirs: list[str] = field(default_factory=list)
+    """Files ghtotekton did not write (a NOTES.md): never deleted."""
+    edited: list[str] = field(default_factory=list)
+    """Files ghtotekton wrote and the user changed since: kept unless ``force``."""
+    replaced: list[str] = field(default_factory=list)
+    """Edited files that ``force`` replaced."""
+
+
+def _written_before(target: Path) -> dict[str, str] | None:
+    """Relative path -> hash of what the previous run wrote (None: it did not say)."""
+    try:
+        data = json.loads((target / OWN_MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    files = data.get("files") if isinstance(data, dict) else None
+    return dict(files) if isinstance(files, dict) else None
+
+
+def _carry(
+    target: Path, files: Mapping[str, str | bytes], force: bool
+) -> tuple[dict[str, bytes], Carried]:
+    """The previous output's files that must survive the new one (see ``Carried``)."""
+    carried: dict[str, bytes] = {}
+    report = Carried()
+    if not target.is_dir():
+        return carried, report
+    before = _written_before(target)
+    for path in sorted(p for p in target.rglob("*") if p.is_file() and not p.is_symlink()):
+        rel = path.relative_to(target).as_posix()
+        if rel == OWN_MARKER:
+            continue
+        data = path.read_bytes()
+        if before is None:
+            # An output of a version that did not list its files: keep what the new run does
+            # not write, rather than guess whose it is.
+            if rel not in files:
+                carried[rel] = data
+                report.theirs.append(rel)
+        elif rel not in before:
+            carried[rel] = data
+            report.theirs.append(rel)
+        elif content_hash(data) != before[rel] and (rel not in files or data != _bytes(files[rel])):
+            if force:
+                report.replaced.append(rel)
+            else:
+                carried[rel] = data
+                report.edited.append(rel)
+    return carried, report
+
+
+def _bytes(content: str | bytes) -> bytes:
+    return content.encode("utf-8") if isinstance(content, str) else content
+
+
+def write_tree(target: Path, files: Mapping[str, str | bytes], *, force: bool = False) -> Carried:
+    """Write ``files`` (relative path -> content) as ``target``, atomically, losing nothing.
 
     Everything goes to a temporary folder beside the target first; the old output is swapped out
     only when the new one is complete, so an interrupted run leaves the previous output intact.
+    Files of the old output that ghtotekton did not write are carried over, and so are files it
+    wrote that the user edited since (unless ``force``): what is returned says which.
     """
     target = target.resolve()
     if target.is_dir() and any(target.iterdir()) and not (target / OWN_MARKER).is_file():
@@ -204,10 +272,11 @@ def write_tree(target: Path, files: Mapping[str, str | bytes]) -> None:
     if target.exists() and not target.is_dir():
         raise InputError(Diagnostic(Position(str(target)), "the output path is a file"))
     target.parent.mkdir(parents=True, exist_ok=True)
+    carried, report = _carry(target, files, force)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
     try:
         made: set[Path] = set()
-        for rel, content in sorted(files.items()):
+        for rel, content in sorted({**files, **carried}.items()):
             path = staging / rel
             if path.parent not in made:
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -226,3 +295,4 @@ def write_tree(target: Path, files: Mapping[str, str | bytes]) -> None:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    return report
