@@ -94,3 +94,13 @@ def test_the_map_lists_what_the_run_wrote(tmp_path: Path) -> None:
     on_disk = _snapshot(out)
     del on_disk["migration-map.json"]
     assert recorded == on_disk
+
+
+def test_links_the_user_made_in_the_output_survive(tmp_path: Path) -> None:
+    out = _edited_output(tmp_path)
+    (out / "docs").symlink_to("../elsewhere")  # a link to a folder, dangling or not
+    (out / "readme-link.md").symlink_to("NOTES.md")
+    code, err = _convert(tmp_path, OTHER)
+    assert code == 0, err
+    assert (out / "docs").is_symlink() and str((out / "docs").readlink()) == "../elsewhere"
+    assert (out / "readme-link.md").read_text() == "our notes\n"

@@ -35,7 +35,7 @@ from ghtotekton.github import repository
 from ghtotekton.github.loader import LoadedWorkflow, workflow_from_document
 from ghtotekton.github.repository import find_repo_root
 from ghtotekton.rollout import patch
-from ghtotekton.tekton.emit import OWN_MARKER
+from ghtotekton.tekton.emit import OWN_MARKER, written_files
 from ghtotekton.yamlsource import load_yaml_bytes, read_limited
 
 DriftStatus = Literal["added", "deleted", "changed"]
@@ -377,7 +377,7 @@ def compare(layout: Layout, committed: dict[str, str], fresh: dict[str, str]) ->
     the user's, which ``convert`` keeps: not drift. Nor is the map's list of written files, which
     only follows the files themselves."""
     found: list[FileDrift] = []
-    ours = _written(committed.get(OWN_MARKER))
+    ours = written_files(committed.get(OWN_MARKER))
     for rel in sorted(set(committed) | set(fresh)):
         old, new = committed.get(rel), fresh.get(rel)
         if new is not None:
@@ -394,16 +394,6 @@ def compare(layout: Layout, committed: dict[str, str], fresh: dict[str, str]) ->
         line = 0 if old is None else first_changed_line(diff) or 1
         found.append(FileDrift(shown, status, diff, line, generated_from(new or old)))
     return found
-
-
-def _written(text: str | None) -> set[str] | None:
-    """The files a migration map says ``convert`` wrote (None: an older map that does not say)."""
-    try:
-        data: Any = json.loads(text or "")
-    except json.JSONDecodeError:
-        return None
-    files = data.get("files") if isinstance(data, dict) else None
-    return set(files) if isinstance(files, dict) else None
 
 
 def _without_files(text: str | None) -> Any:

@@ -190,8 +190,18 @@ def header_for(source: str, what: str) -> str:
 
 def content_hash(content: str | bytes) -> str:
     """The sha256 of a file's content, as ``migration-map.json`` records what a run wrote."""
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    return hashlib.sha256(data).hexdigest()
+    return hashlib.sha256(_bytes(content)).hexdigest()
+
+
+def written_files(map_text: str | None) -> dict[str, str] | None:
+    """Relative path -> hash of what the run that wrote this ``migration-map.json`` wrote (None
+    for a map that does not say: older versions, or not a map)."""
+    try:
+        data = json.loads(map_text or "")
+    except ValueError:
+        return None
+    files = data.get("files") if isinstance(data, dict) else None
+    return dict(files) if isinstance(files, dict) else None
 
 
 @dataclass(slots=True)
@@ -199,33 +209,44 @@ class Carried:
     """Files of the previous output that the new one keeps, and why."""
 
     theirs: list[str] = field(default_factory=list)
-    """Files ghtotekton did not write (a NOTES.md): never deleted."""
+    """Files (and symbolic links) ghtotekton did not write (a NOTES.md): never deleted."""
     edited: list[str] = field(default_factory=list)
     """Files ghtotekton wrote and the user changed since: kept unless ``force``."""
     replaced: list[str] = field(default_factory=list)
     """Edited files that ``force`` replaced."""
 
 
-def _written_before(target: Path) -> dict[str, str] | None:
-    """Relative path -> hash of what the previous run wrote (None: it did not say)."""
-    try:
-        data = json.loads((target / OWN_MARKER).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    files = data.get("files") if isinstance(data, dict) else None
-    return dict(files) if isinstance(files, dict) else None
+def _old_entries(target: Path) -> tuple[list[Path], list[Path]]:
+    """(regular files, symbolic links) under ``target``, never following a link."""
+    regular: list[Path] = []
+    links: list[Path] = []
+    for folder, dirs, names in os.walk(target, followlinks=False):
+        here = Path(folder)
+        links.extend(here / d for d in dirs if (here / d).is_symlink())
+        for name in names:
+            (links if (here / name).is_symlink() else regular).append(here / name)
+    return sorted(regular), sorted(links)
 
 
 def _carry(
     target: Path, files: Mapping[str, str | bytes], force: bool
-) -> tuple[dict[str, bytes], Carried]:
-    """The previous output's files that must survive the new one (see ``Carried``)."""
+) -> tuple[dict[str, bytes], dict[str, str], Carried]:
+    """The previous output's files and links that must survive the new one (``Carried``)."""
     carried: dict[str, bytes] = {}
+    links: dict[str, str] = {}
     report = Carried()
     if not target.is_dir():
-        return carried, report
-    before = _written_before(target)
-    for path in sorted(p for p in target.rglob("*") if p.is_file() and not p.is_symlink()):
+        return carried, links, report
+    try:
+        before = written_files((target / OWN_MARKER).read_text(encoding="utf-8"))
+    except OSError:
+        before = None
+    regular, symlinks = _old_entries(target)
+    for path in symlinks:  # never ours: convert writes no links
+        rel = path.relative_to(target).as_posix()
+        links[rel] = os.readlink(path)
+        report.theirs.append(rel)
+    for path in regular:
         rel = path.relative_to(target).as_posix()
         if rel == OWN_MARKER:
             continue
@@ -245,7 +266,7 @@ def _carry(
             else:
                 carried[rel] = data
                 report.edited.append(rel)
-    return carried, report
+    return carried, links, report
 
 
 def _bytes(content: str | bytes) -> bytes:
@@ -272,11 +293,13 @@ def write_tree(target: Path, files: Mapping[str, str | bytes], *, force: bool = 
     if target.exists() and not target.is_dir():
         raise InputError(Diagnostic(Position(str(target)), "the output path is a file"))
     target.parent.mkdir(parents=True, exist_ok=True)
-    carried, report = _carry(target, files, force)
+    carried, links, report = _carry(target, files, force)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
     try:
         made: set[Path] = set()
         for rel, content in sorted({**files, **carried}.items()):
+            if rel in links:
+                continue  # the user's link stays where it was, as their files do
             path = staging / rel
             if path.parent not in made:
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -285,6 +308,10 @@ def write_tree(target: Path, files: Mapping[str, str | bytes], *, force: bool = 
                 path.write_bytes(content)
             else:
                 path.write_text(content, encoding="utf-8")
+        for rel, link in sorted(links.items()):
+            path = staging / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            os.symlink(link, path)
         old = None
         if target.exists():
             old = target.parent / f".{target.name}.old-{os.getpid()}"
