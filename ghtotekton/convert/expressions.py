@@ -306,7 +306,7 @@ def shell_value(node: ex.Node, scope: Scope, prelude: list[str]) -> str | None:
     return None
 
 
-def _constant_list(node: ex.Node) -> list[str] | None:
+def constant_list(node: ex.Node) -> list[str] | None:
     """The items, as GitHub's strings, of an array the expression fixes (``fromJSON('[...]')``)."""
     try:
         value = ex.evaluate(node, {})
@@ -448,7 +448,7 @@ def shell_condition(
         test = "==" if node.op == "==" else "!="
         return f'[[ "{left}" {test} "{right}" ]]'
     if isinstance(node, ex.Call) and node.name.lower() == "contains" and len(node.args) == 2:
-        members = _constant_list(node.args[0])
+        members = constant_list(node.args[0])
         if members is not None:  # contains(fromJSON('["a","b"]'), x): x is one of them
             item = _lowered(node.args[1], scope, prelude)
             if item is None or any("$(" in m for m in members):

@@ -1088,37 +1088,25 @@ def _when_term(node: ex.Node, scope: cx.Scope) -> dict[str, Any] | None:
             return None
         if node.op == "!=" and not _case_blind(path, [lit.value]):
             return None  # the condition task's shell test ignores case, as GitHub does
-        src = scope.source_of(path)
-        if not isinstance(src, cx.Source) or src.kind != "param":
-            return None
-        input_ = f"$(params.{src.param})" if src.param.startswith("matrix-") else src.feed
-        return {
-            "input": input_,
-            "operator": "in" if node.op == "==" else "notin",
-            "values": [ex.to_string(lit.value)],
-        }
+        return _when_entry(path, scope, "in" if node.op == "==" else "notin", [lit.value])
     negated = isinstance(node, ex.Not)
     call = node.expr if isinstance(node, ex.Not) else node
     if isinstance(call, ex.Call) and call.name.lower() == "contains" and len(call.args) == 2:
         # `contains(fromJSON('["alice","bob"]'), github.actor)`: a constant list, one value.
-        try:
-            items = ex.evaluate(call.args[0], {})
-        except ex.ExpressionError:
-            return None
+        items = cx.constant_list(call.args[0])
         path = cx.reference_path(call.args[1])
-        if not isinstance(items, list) or not items or path is None:
+        if not items or path is None or (negated and not _case_blind(path, items)):
             return None
-        if not all(isinstance(i, str | int | float) and not isinstance(i, bool) for i in items):
-            return None
-        if negated and not _case_blind(path, items):
-            return None
-        src = scope.source_of(path)
-        if not isinstance(src, cx.Source) or src.kind != "param":
-            return None
-        input_ = f"$(params.{src.param})" if src.param.startswith("matrix-") else src.feed
-        return {
-            "input": input_,
-            "operator": "notin" if negated else "in",
-            "values": [ex.to_string(i) for i in items],
-        }
+        return _when_entry(path, scope, "notin" if negated else "in", items)
     return None
+
+
+def _when_entry(
+    path: tuple[str, ...], scope: cx.Scope, operator: str, values: list[Any]
+) -> dict[str, Any] | None:
+    """``input operator values`` for a reference a pipeline param carries; None otherwise."""
+    src = scope.source_of(path)
+    if not isinstance(src, cx.Source) or src.kind != "param":
+        return None
+    input_ = f"$(params.{src.param})" if src.param.startswith("matrix-") else src.feed
+    return {"input": input_, "operator": operator, "values": [ex.to_string(v) for v in values]}
