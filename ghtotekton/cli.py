@@ -408,7 +408,7 @@ def compare(
         str | None,
         typer.Option(
             help="A second run of system A on the same commit: what differs between A and this "
-            "is noise."
+            "is noise. A baseline of the other system or another commit is refused (exit 2)."
         ),
     ] = None,
     config: Annotated[
@@ -430,7 +430,9 @@ def compare(
 ) -> None:
     """Compare what a GitHub Actions run and a Tekton run of the same commit produced.
 
-    Exit 0 when equivalent, 1 when divergent or incomplete (something missing).
+    Exit 0 when equivalent, 1 when divergent or incomplete (something missing), 2 when the
+    runs cannot be judged: different commits, one run given twice, or a baseline that is not
+    another run of system A on that commit (the report still says why; --record refuses it).
     """
     _invoke(
         "commands.compare",

@@ -136,8 +136,10 @@ def test_output_file(cli: CliRunner, pair: tuple[Path, Path], tmp_path: Path) ->
 def test_zip_bundles_and_baseline(cli: CliRunner, tmp_path: Path) -> None:
     info = RunInfo(system="github-actions", run_id="1", commit=COMMIT, status="succeeded")
     a = write_bundle(tmp_path / "a.zip", info, {"x.bin": b"1"})
-    a2 = write_bundle(tmp_path / "a2.zip", info, {"x.bin": b"2"})
-    b = write_bundle(tmp_path / "b.zip", info, {"x.bin": b"3"})
+    info2 = info.model_copy(update={"run_id": "2"})
+    a2 = write_bundle(tmp_path / "a2.zip", info2, {"x.bin": b"2"})
+    info_b = info.model_copy(update={"system": "tekton", "run_id": "ci-1"})
+    b = write_bundle(tmp_path / "b.zip", info_b, {"x.bin": b"3"})
     assert zipfile.is_zipfile(a)
     code, out, _ = invoke(cli, "--run-a", a, "--run-b", b, "-f", "json")
     assert code == 1 and json.loads(out)["verdict"] == "divergent"

@@ -325,12 +325,14 @@ def test_baseline_marks_noise(tmp_path: Path) -> None:
     assert len(compare(a, b_bad, registry=fakes(text=plain)).differences) == 2
 
 
-def test_baseline_of_other_commit_is_noted(tmp_path: Path) -> None:
+def test_baseline_of_other_commit_makes_it_incomplete(tmp_path: Path) -> None:
+    """Issue 21: noise learned from another commit could hide a real change."""
     a = make(tmp_path, "a", FILES)
     a2 = make(tmp_path, "a2", FILES, commit="0" * 40)
     b = make(tmp_path, "b", FILES)
     c = compare(a, b, baseline=a2, registry=fakes())
-    assert any("baseline built commit 000000000000" in n for n in c.notes)
+    assert c.verdict == "incomplete"
+    assert any("baseline built commit 000000000000" in e for e in c.evidence)
 
 
 # --------------------------------------------------------------------------------------------
@@ -692,7 +694,9 @@ def test_property_a_run_equals_itself(
         assert c.verdict == "equivalent", c.differences
         assert c.differences == [] and c.noise == []
         c_self = compare(a, a)
-        assert c_self.verdict == "equivalent", c_self.differences
+        assert c_self.differences == [] and c_self.noise == []
+        # a run given twice proves nothing: the files agree, the verdict says so
+        assert c_self.verdict == "incomplete" and "run B is run A" in c_self.evidence[0]
 
 
 @_PROPS

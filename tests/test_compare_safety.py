@@ -25,6 +25,8 @@ from ghtotekton.compare.bundle import (
 from ghtotekton.compare.safezip import Budget, extract_zip
 
 INFO = RunInfo(system="github-actions", run_id="1", commit="abc", status="succeeded")
+INFO_B = RunInfo(system="tekton", run_id="ci-abc", commit="abc", status="succeeded")
+"""Run B of INFO's commit: compare refuses a run compared with itself (issue 21)."""
 
 
 def _zip(path: Path, entries: list[tuple[zipfile.ZipInfo | str, bytes]]) -> Path:
@@ -482,7 +484,7 @@ def test_sparse_2gb_artifacts_of_every_type_are_not_loaded(tmp_path: Path) -> No
     names = ["r.json", "nb.ipynb", "junit.xml", "coverage.xml", "log.txt", "page.html"]
     names += ["data.bin", "t.csv", "c.yaml"]
     a = _good_pair(tmp_path, {n: b"{}\n" for n in names})
-    b = write_bundle(tmp_path / "b", INFO, {n: b"" for n in names})
+    b = write_bundle(tmp_path / "b", INFO_B, {n: b"" for n in names})
     for name in names:
         with (b / "artifacts" / name).open("r+b") as fh:
             fh.truncate(2 * 1024**3)
@@ -510,7 +512,7 @@ def test_unreadable_artifact_is_a_difference_not_a_crash(
     files = {"junit.xml": b'<testsuite name="s"><testcase classname="t" name="a"/></testsuite>'}
     files["log.txt"] = b"line\n"
     a = _good_pair(tmp_path, files)
-    b = write_bundle(tmp_path / "b", INFO, {k: v + b" " for k, v in files.items()})
+    b = write_bundle(tmp_path / "b", INFO_B, {k: v + b" " for k, v in files.items()})
     locked = {os.fspath(b / "artifacts" / name) for name in files}
     real_open = os.open
 

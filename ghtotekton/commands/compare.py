@@ -1,8 +1,12 @@
 """`ghtotekton compare`: are run A (GitHub Actions) and run B (Tekton) of one commit the same?
 
-Exit 0 equivalent, 1 divergent or incomplete, 2 bad input (a bundle, compare.yaml or the
-migration map is wrong; the message names the file). The report goes to stdout or ``-o FILE``;
-notes about the run (what --record did) go to stderr so stdout stays machine-readable.
+Exit 0 equivalent, 1 divergent or incomplete (something is missing), 2 bad input (a bundle,
+compare.yaml or the migration map is wrong; the message names the file) and also when the
+evidence does not hold: runs of different commits, one run given twice, a baseline that is not
+another run of system A. Then the report is still written, its verdict INCOMPLETE with the reason
+as its headline, and ``--record`` refuses it: a gate must not learn from such a comparison. The
+report goes to stdout or ``-o FILE``; notes about the run (what --record did) go to stderr so
+stdout stays machine-readable.
 """
 
 from __future__ import annotations
@@ -57,6 +61,15 @@ def run(
         sys.stdout.flush()
     else:
         _write(output, text)
+    if comparison.evidence:
+        for problem in comparison.evidence:
+            sys.stderr.write(f"error: {problem}\n")
+        if record:
+            sys.stderr.write(
+                "error: --record refused: the rollout gate records only comparisons "
+                "of one commit's runs on both systems\n"
+            )
+        return int(ExitCode.BAD_INPUT)
     if record:
         _record(comparison)
     return int(ExitCode.OK) if comparison.verdict == "equivalent" else int(ExitCode.FOUND)

@@ -7,7 +7,12 @@ The verdict must be something a reviewer can trust in both directions, so:
 * with a baseline (a second run of system A on the same commit), whatever also differs between
   A and the baseline is noise, as in Diffy: marked, shown, not counted;
 * something missing (a required file, a job or task) makes the result ``incomplete``, any other
-  difference that is not noise makes it ``divergent``.
+  difference that is not noise makes it ``divergent``;
+* the evidence is checked before the files are believed: A and B must have built one commit, and
+  a baseline must be another run of A's system on that commit. Otherwise the comparison proves
+  nothing, so the verdict is ``incomplete`` with the reason in ``evidence`` (a wrong baseline is
+  not used for noise at all: a failing Tekton run passed as the baseline would otherwise excuse
+  its own failure).
 
 Files are handed to handlers as paths, never read here, so memory does not grow with the bundle.
 Results are sorted, so the same inputs always give the same report, whatever the thread timing.
@@ -130,6 +135,9 @@ class Comparison(BaseModel):
     files: list[FileResult] = []
     units: list[UnitResult] = []
     notes: list[str] = []
+    evidence: list[str] = []
+    """Why the runs given cannot be judged against each other (different commits, a baseline
+    that is not another run of A); any entry makes the verdict ``incomplete``."""
     durations: Durations = Durations()
 
 
@@ -308,28 +316,20 @@ def compare(
     base: _Raw | None = None
     baseline_s = 0.0
     notes: list[str] = []
+    evidence = check_evidence(bundle_a, bundle_b, baseline)
+    base_problems = [e for e in evidence if e.startswith(_BASELINE)]
     if baseline is not None:
         t0 = time.perf_counter()
         # Same system on both sides: names match as they are, no renames or map.
         base = _run(bundle_a, baseline, config, None, reg, renames=False, workers=workers)
         baseline_s = time.perf_counter() - t0
-        noise_keys = {d.key() for d in base.unit_diffs}
-        noise_keys |= {d.key() for _, diffs in base.files for d in diffs}
-        if baseline.info.commit != bundle_a.info.commit:
-            notes.append(
-                f"the baseline built commit {baseline.info.commit[:12]}, run A "
-                f"{bundle_a.info.commit[:12]}: noise may hide real changes"
-            )
-        if baseline.info.system != bundle_a.info.system:
-            notes.append(
-                f"the baseline ran on {baseline.info.system}, run A on {bundle_a.info.system}; "
-                "a baseline should be a second run of system A"
-            )
-    if bundle_a.info.commit != bundle_b.info.commit:
-        notes.append(
-            f"run A built commit {bundle_a.info.commit[:12]}, run B {bundle_b.info.commit[:12]}: "
-            "they are not shadow runs of the same commit"
-        )
+        if not base_problems:
+            noise_keys = {d.key() for d in base.unit_diffs}
+            noise_keys |= {d.key() for _, diffs in base.files for d in diffs}
+        else:
+            notes.append("the baseline was not used for noise: every difference counts")
+        if _same_run(bundle_a, baseline):
+            notes.append("the baseline is run A itself: it shows no noise")
 
     def mark(d: Difference) -> Difference:
         return d.model_copy(update={"noise": True}) if d.key() in noise_keys else d
@@ -396,7 +396,9 @@ def compare(
     counted.sort(key=_sort_key)
     noise.sort(key=_sort_key)
     missing.sort(key=_sort_key)
-    verdict: Verdict = "incomplete" if missing else ("divergent" if counted else "equivalent")
+    verdict: Verdict = (
+        "incomplete" if missing or evidence else ("divergent" if counted else "equivalent")
+    )
     return Comparison(
         verdict=verdict,
         run_a=_summary(bundle_a, raw.count_a),
@@ -409,12 +411,69 @@ def compare(
         files=files,
         units=units,
         notes=_dedupe(notes),
+        evidence=evidence,
         durations=Durations(
             total_s=round(time.perf_counter() - started, 6),
             files_s=round(sum(f.duration_s for f in files), 6),
             baseline_s=round(baseline_s, 6),
         ),
     )
+
+
+_BASELINE = "the baseline "
+
+
+def _same_commit(a: str, b: str) -> bool:
+    """One commit, allowing an abbreviated SHA on one side (``3f1c2a9`` and the full 40)."""
+    x, y = a.strip().lower(), b.strip().lower()
+    return bool(x) and bool(y) and (x.startswith(y) or y.startswith(x))
+
+
+def _same_run(x: RunBundle, y: RunBundle) -> bool:
+    """The same run given twice: one system and run id, or one bundle on disk."""
+    if x.source == y.source or x.root.resolve() == y.root.resolve():
+        return True
+    return x.info.system == y.info.system and x.info.run_id == y.info.run_id
+
+
+def check_evidence(a: RunBundle, b: RunBundle, baseline: RunBundle | None) -> list[str]:
+    """What makes these runs unfit to be judged against each other, from their run.json.
+
+    A shadow comparison says "both systems built this commit and got the same result"; two runs
+    of different commits, or one run given twice, prove nothing about that, however alike their
+    files are. Noise is only what differs between two runs of system A: a baseline from the
+    other system, another commit, or run B itself would count B's own changes as noise.
+    """
+    out: list[str] = []
+    for side, bundle in (("A", a), ("B", b)):
+        if not bundle.info.commit.strip():
+            out.append(f"run {side} names no commit in run.json: the runs cannot be matched")
+    both = a.info.commit.strip() and b.info.commit.strip()
+    if both and not _same_commit(a.info.commit, b.info.commit):
+        out.append(
+            f"run A built commit {a.info.commit[:12]}, run B {b.info.commit[:12]}: they are "
+            "not shadow runs of the same commit"
+        )
+    if _same_run(a, b):
+        out.append(
+            f"run B is run A ({a.info.system} run {a.info.run_id}): a run compared with itself "
+            "proves nothing"
+        )
+    if baseline is None:
+        return out
+    if baseline.info.system != a.info.system:
+        out.append(
+            f"{_BASELINE}ran on {baseline.info.system}, run A on {a.info.system}: noise is only "
+            "what differs between two runs of system A"
+        )
+    if _same_run(baseline, b):
+        out.append(f"{_BASELINE}is run B: B's own differences would be counted as noise")
+    if not _same_commit(baseline.info.commit, a.info.commit):
+        out.append(
+            f"{_BASELINE}built commit {baseline.info.commit[:12] or 'none'}, run A "
+            f"{a.info.commit[:12] or 'none'}: a baseline is a second run of A's commit"
+        )
+    return out
 
 
 def _dedupe(items: Sequence[str]) -> list[str]:

@@ -82,7 +82,14 @@ def redacted(comparison: Comparison) -> Comparison:
 
 
 def headline(c: Comparison) -> str:
-    """One sentence: the verdict and why."""
+    """One sentence: the verdict and why; evidence that does not hold comes before any count."""
+    if c.evidence:
+        return "the runs cannot be judged: " + "; ".join(c.evidence)
+    return counts_line(c)
+
+
+def counts_line(c: Comparison) -> str:
+    """What was compared and found, whatever the verdict."""
     parts = [f"{len(c.differences)} difference(s)"]
     if c.missing:
         parts.append(f"{len(c.missing)} missing")
@@ -179,6 +186,8 @@ def render_text(comparison: Comparison, *, color: bool = False, width: int = 120
         emoji=False,
     )
     console.print(Text(c.verdict.upper(), style=_VERDICT_STYLE[c.verdict]), Text(headline(c)))
+    if c.evidence:
+        console.print(Text(f"compared anyway: {counts_line(c)}", style="dim"))
     runs = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     runs.add_column("")
     for col in _columns(c):
@@ -247,6 +256,8 @@ def render_markdown(comparison: Comparison) -> str:
     c = redacted(comparison)
     out = [f"## {_VERDICT_MARK[c.verdict]} Shadow run comparison: **{c.verdict}**", ""]
     out += [_md(headline(c), 500), ""]
+    if c.evidence:
+        out += [_md(f"Compared anyway: {counts_line(c)}", 500), ""]
     cols = _columns(c)
     out.append("| | " + " | ".join(cols) + " |")
     out.append("|---|" + "---|" * len(cols))

@@ -452,6 +452,8 @@ class CompareDocument(BaseModel):
     run_b: _Run
     differences: list[_Difference] = []
     missing: list[_Difference] = []
+    baseline: _Run | None = None
+    evidence: list[str] = []
 
 
 @dataclass(frozen=True, slots=True)
@@ -520,6 +522,7 @@ def parse_document(document: Mapping[str, Any], where: str = "compare JSON") -> 
                 "a shadow comparison pairs the two systems' runs of one commit",
             )
         )
+    _check_evidence(doc, where)
     summary = {
         "differences": doc.summary.differences,
         "missing": doc.summary.missing,
@@ -539,6 +542,38 @@ def parse_document(document: Mapping[str, Any], where: str = "compare JSON") -> 
         digest=digest_of(document),
         document=text,
     )
+
+
+def _check_evidence(doc: CompareDocument, where: str) -> None:
+    """The gate learns only from one commit's run on each system, with a baseline of A's system.
+
+    ``compare`` refuses such runs itself; this holds for documents written by hand or by an
+    older version, so a comparison of a run with itself or a Tekton baseline never counts.
+    """
+    problems = list(doc.evidence)
+    if doc.run_a.system and doc.run_a.system == doc.run_b.system:
+        problems.append(f"both runs are {doc.run_a.system} runs")
+    base = doc.baseline
+    if base is not None:
+        if base.system and base.system != doc.run_a.system:
+            problems.append(f"the baseline ran on {base.system}, run A on {doc.run_a.system}")
+        if base.run_id and base.system == doc.run_b.system and base.run_id == doc.run_b.run_id:
+            problems.append("the baseline is run B")
+        commit = doc.run_a.commit.strip().lower()
+        other = base.commit.strip().lower()
+        if not other or not (other.startswith(commit) or commit.startswith(other)):
+            problems.append(
+                f"the baseline built commit {other[:12] or 'none'}, run A {commit[:12]}"
+            )
+    if problems:
+        raise InputError(
+            Diagnostic(
+                Position(where),
+                "the rollout gate does not record this comparison: " + "; ".join(problems),
+                "compare the GitHub Actions run and the Tekton run of one commit, with a "
+                "baseline (if any) that is a second GitHub Actions run of it",
+            )
+        )
 
 
 def load_document(path: Path) -> dict[str, Any]:
