@@ -104,3 +104,33 @@ def test_links_the_user_made_in_the_output_survive(tmp_path: Path) -> None:
     assert code == 0, err
     assert (out / "docs").is_symlink() and str((out / "docs").readlink()) == "../elsewhere"
     assert (out / "readme-link.md").read_text() == "our notes\n"
+
+
+def test_the_output_folder_is_swapped_in_one_step(tmp_path: Path) -> None:
+    """Issue 20, atomic output: never a moment without the output folder (Linux exchange)."""
+    import sys
+
+    from ghtotekton.tekton import emit
+
+    out = tmp_path / "tekton"
+    emit.write_tree(out, {"a.yaml": "one\n", "migration-map.json": "{}\n"})
+    inode = out.stat().st_ino
+    emit.write_tree(out, {"a.yaml": "two\n", "migration-map.json": "{}\n"})
+    assert (out / "a.yaml").read_text() == "two\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["tekton"], "no staging or old folder left"
+    if sys.platform == "linux" and emit._renameat2() is not None:
+        assert out.stat().st_ino != inode  # the new folder took the name, by exchange
+
+
+def test_a_swap_cut_off_between_its_renames_is_put_back(tmp_path: Path) -> None:
+    """Without renameat2 the old output waits as .NAME.old-PID; the next write restores it."""
+    from ghtotekton.tekton import emit
+
+    out = tmp_path / "tekton"
+    emit.write_tree(out, {"a.yaml": "one\n", "migration-map.json": "{}\n"})
+    (out / "mine.txt").write_text("the user's\n")
+    out.rename(tmp_path / ".tekton.old-4242")  # where a kill between the renames leaves it
+    emit.write_tree(out, {"a.yaml": "two\n", "migration-map.json": "{}\n"})
+    assert (out / "a.yaml").read_text() == "two\n"
+    assert (out / "mine.txt").read_text() == "the user's\n", "the user's file came back"
+    assert not (tmp_path / ".tekton.old-4242").exists()

@@ -9,11 +9,16 @@ whole ``tekton/`` tree regenerated with the new share (the share also lands in
 ``migration-map.json``'s options, so ``convert``/``check`` see what was generated), and at 100%
 the original workflows reduced to their manual trigger. Regenerating the tree through the
 converter, rather than editing CEL filters in place, keeps a single writer of those files: the
-output is byte-identical to ``ghtotekton convert --tekton-share N`` run from the repository root.
+output is byte-identical to ``ghtotekton convert --tekton-share N`` run from the repository root,
+but for the ``rollout_phase`` migration-map.json records beside the share.
 
-Order matters for a crash: files first, then the ledger. A crash in between leaves files for a
-phase the ledger has not reached; running the command again writes the same files (restoring
-workflows is byte-exact, conversion deterministic) and then logs the change.
+A crash (even ``kill -9``) at any point leaves a story the next command can finish. Before the
+files are written the change is noted in the ledger as pending; once they are written the change
+is logged and the note cleared, in one transaction. The next ``promote``, ``abort`` or ``record``
+that finds a note writes the files for its target again (restoring workflows is byte-exact,
+conversion deterministic, the tree is swapped in whole) and logs the change. And every command
+that writes first checks the ledger against the files (``rollout.consistency``), so a deleted or
+emptied ledger cannot restart at phase 0 over files that say 50%.
 """
 
 from __future__ import annotations
@@ -22,15 +27,17 @@ import contextlib
 import getpass
 import json
 import os
+import socket
 import sys
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ghtotekton.convert import bucket
 from ghtotekton.errors import Diagnostic, ExitCode, InputError, Position, UsageError
 from ghtotekton.rollout import chart, patch
+from ghtotekton.rollout.consistency import check_not_behind, files_phase
 from ghtotekton.rollout.gates import GateStatus
 from ghtotekton.rollout.ledger import (
     ComparisonRow,
@@ -160,6 +167,8 @@ def promote(
     the_plan = load_plan(plan)
     moment = now or utcnow()
     db_path = db or the_plan.ledger_path
+    _refuse_if_behind(the_plan, db_path, tekton)
+    _finish_pending(the_plan, db_path, workflows, tekton, moment)
     with Ledger.open(db_path) as ledger:
         state = ledger.state()
         _check_phase(the_plan, state)
@@ -181,13 +190,10 @@ def promote(
             sys.stdout.write(f"  {check.name}: {check.actual} (needs {check.required})\n")
         sys.stdout.write("wait for more verdicts, or `--force --reason '...'` (logged)\n")
         return int(ExitCode.FOUND)
-    target = state.phase + 1
-    written = write_phase_files(the_plan, the_plan.share(target), workflows, tekton)
     forced = force and not gate.holds
     text = (reason or "").strip() or "gate held"
-    change = _log_change(
-        db_path, the_plan, state, target, "promote", forced, _actor(actor), text, gate, moment
-    )
+    move = _Move("promote", state.phase, state.phase + 1, forced, _actor(actor), text)
+    change, written = _change_phase(db_path, the_plan, state, move, gate, moment, workflows, tekton)
     _report_change(change, written)
     return int(ExitCode.OK)
 
@@ -209,12 +215,16 @@ def abort(
     the_plan = load_plan(plan)
     moment = now or utcnow()
     db_path = db or the_plan.ledger_path
+    _refuse_if_behind(the_plan, db_path, tekton)
+    finished = _finish_pending(the_plan, db_path, workflows, tekton, moment)
     with Ledger.open(db_path) as ledger:
         state = ledger.state()
         _check_phase(the_plan, state)
         gate = ledger.gate_status(the_plan, state, moment)
+    if sync and finished:
+        return int(ExitCode.OK)  # the files were just written for the ledger's phase
     if sync:
-        written = write_phase_files(the_plan, the_plan.share(state.phase), workflows, tekton)
+        written = write_phase_files(the_plan, state.phase, workflows, tekton)
         sys.stdout.write(
             f"files written for phase {state.phase} ({the_plan.share(state.phase)}%), the "
             "ledger's phase; nothing logged\n"
@@ -225,11 +235,8 @@ def abort(
         raise UsageError(
             Diagnostic(Position(the_plan.file), "the rollout has not started: nothing to abort")
         )
-    target = state.phase - 1
-    written = write_phase_files(the_plan, the_plan.share(target), workflows, tekton)
-    change = _log_change(
-        db_path, the_plan, state, target, "abort", False, _actor(actor), reason, gate, moment
-    )
+    move = _Move("abort", state.phase, state.phase - 1, False, _actor(actor), reason.strip())
+    change, written = _change_phase(db_path, the_plan, state, move, gate, moment, workflows, tekton)
     _report_change(change, written)
     return int(ExitCode.OK)
 
@@ -245,41 +252,168 @@ def _check_phase(plan: Plan, state: State) -> None:
         )
 
 
-def _log_change(
+@dataclass(frozen=True, slots=True)
+class _Move:
+    """A phase change a person asked for, as the pending note records it."""
+
+    kind: Literal["promote", "abort"]
+    from_phase: int
+    to_phase: int
+    forced: bool
+    actor: str
+    reason: str
+
+
+def _refuse_if_behind(plan: Plan, db_path: Path, tekton: Path | None) -> None:
+    """Before anything is written (the ledger file included): is the ledger behind the files?"""
+    files = files_phase(plan, tekton.resolve() if tekton else None)
+    if files is None or files.phase == 0:
+        return
+    if not db_path.exists() or db_path.stat().st_size == 0:
+        check_not_behind(plan, 0, None, files, ledger_where=str(db_path))
+        return
+    with Ledger.open(db_path) as ledger:
+        state = ledger.state()
+        pending = ledger.pending()
+    check_not_behind(
+        plan,
+        state.phase,
+        state.change.from_phase if state.change else None,
+        files,
+        in_flight=int(pending["to_phase"]) if pending else None,
+        ledger_where=str(db_path),
+    )
+
+
+def _change_phase(
     db_path: Path,
     plan: Plan,
     before: State,
-    target: int,
-    kind: str,
-    forced: bool,
-    actor: str,
-    reason: str,
+    move: _Move,
     gate: GateStatus,
     moment: datetime,
-) -> PhaseChange:
+    workflows: Path | None,
+    tekton: Path | None,
+) -> tuple[PhaseChange, Written]:
+    """Note the change as pending, write its files, then log it and clear the note together."""
+    note = {
+        "kind": move.kind,
+        "from_phase": move.from_phase,
+        "to_phase": move.to_phase,
+        "forced": move.forced,
+        "actor": move.actor,
+        "reason": move.reason,
+        "at": timestamp(moment),
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "workflows": str(workflows) if workflows else None,
+        "tekton": str(tekton) if tekton else None,
+        "gate": gate.as_json(),
+    }
     with Ledger.open(db_path) as ledger, ledger.transaction():
         now_state = ledger.state()
-        if now_state.stint != before.stint:
+        if now_state.stint != before.stint or ledger.pending() is not None:
             raise InputError(
                 Diagnostic(
                     Position(str(db_path)),
-                    f"the rollout changed while the files were written (now phase "
-                    f"{now_state.phase}); nothing logged",
-                    "see `ghtotekton rollout status`; `rollout abort --sync` rewrites the files "
-                    "for the ledger's phase",
+                    f"the rollout changed while this command ran (now phase "
+                    f"{now_state.phase}); nothing written",
+                    "see `ghtotekton rollout status`, then run the command again",
                 )
             )
+        ledger.set_pending(note)
+    try:
+        written = write_phase_files(plan, move.to_phase, workflows, tekton)
+    except BaseException:
+        # The tree is swapped in whole, so it is either phase's. Keep the note when it is the
+        # new phase's (the next command finishes the change), drop it when nothing moved.
+        now_files = files_phase(plan, tekton.resolve() if tekton else None)
+        if now_files is None or now_files.phase != move.to_phase:
+            with Ledger.open(db_path) as ledger, ledger.transaction():
+                ledger.set_pending(None)
+        raise
+    change = _log_pending(db_path, plan, note, moment)
+    return change, written
+
+
+def _log_pending(db_path: Path, plan: Plan, note: dict[str, Any], moment: datetime) -> PhaseChange:
+    """Log the noted change and clear the note, in one transaction."""
+    with Ledger.open(db_path) as ledger, ledger.transaction():
+        if ledger.pending() != note:
+            raise InputError(
+                Diagnostic(
+                    Position(str(db_path)),
+                    "another command finished this phase change first; nothing logged twice",
+                    "see `ghtotekton rollout status`",
+                )
+            )
+        ledger.set_pending(None)
         return ledger.insert_change(
             at=moment,
-            from_phase=before.phase,
-            to_phase=target,
+            from_phase=int(note["from_phase"]),
+            to_phase=int(note["to_phase"]),
             plan=plan,
-            kind="promote" if kind == "promote" else "abort",
-            forced=forced,
-            actor=actor,
-            reason=reason,
-            gate=gate,
+            kind="promote" if note["kind"] == "promote" else "abort",
+            forced=bool(note["forced"]),
+            actor=str(note["actor"]),
+            reason=str(note["reason"]),
+            gate=note.get("gate") or {},
         )
+
+
+def _alive(note: dict[str, Any]) -> bool:
+    """The noting process still runs here (a concurrent promote, not a crashed one)."""
+    if note.get("host") != socket.gethostname():
+        return False
+    try:
+        pid = int(note.get("pid") or 0)
+    except (TypeError, ValueError):
+        return False
+    if pid <= 0 or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _finish_pending(
+    plan: Plan,
+    db_path: Path,
+    workflows: Path | None,
+    tekton: Path | None,
+    moment: datetime,
+) -> bool:
+    """Finish a phase change cut off while its files were written; True when one was."""
+    if not db_path.exists():
+        return False
+    with Ledger.open(db_path) as ledger:
+        note = ledger.pending()
+    if note is None:
+        return False
+    if _alive(note):
+        raise InputError(
+            Diagnostic(
+                Position(str(db_path)),
+                f"a `rollout {note.get('kind')}` (pid {note.get('pid')}) is writing the files "
+                "right now",
+                "wait for it to finish, then see `ghtotekton rollout status`",
+            )
+        )
+    to_phase = int(note["to_phase"])
+    wf = workflows or (Path(note["workflows"]) if note.get("workflows") else None)
+    tk = tekton or (Path(note["tekton"]) if note.get("tekton") else None)
+    sys.stderr.write(
+        f"rollout: finishing the {note.get('kind')} to phase {to_phase} "
+        f"({plan.share(to_phase)}%) that stopped at {note.get('at')} while it wrote the files\n"
+    )
+    written = write_phase_files(plan, to_phase, wf, tk)
+    change = _log_pending(db_path, plan, note, moment)
+    _report_change(change, written)
+    return True
 
 
 def _report_change(change: PhaseChange, written: Written) -> None:
@@ -361,16 +495,19 @@ def _convert_options(tekton_dir: Path, share: int) -> Any:
             ) from None
         known = {f.name for f in fields(Options)}
         for key, value in recorded.items():
-            if key in known and key != "tekton_share":
+            if key in known and key not in ("tekton_share", "rollout_phase"):
                 setattr(options, key, value)
         options.mappings = [Path(p) for p in options.mappings]
     return options
 
 
 def write_phase_files(
-    plan: Plan, share: int, workflows: Path | None = None, tekton: Path | None = None
+    plan: Plan, phase: int, workflows: Path | None = None, tekton: Path | None = None
 ) -> Written:
-    """Make the repository's files say ``share``: tekton/ regenerated, workflows (un)patched.
+    """Make the repository's files say ``phase``: tekton/ regenerated, workflows (un)patched.
+
+    The phase is recorded in migration-map.json (``rollout_phase``), so a ledger that lost its
+    history is caught against the files (``rollout.consistency``).
 
     Workflows are restored first, so the converter always reads the original triggers (a
     workflow reduced to ``workflow_dispatch`` would otherwise convert into a Pipeline that
@@ -389,7 +526,9 @@ def write_phase_files(
             restored = patch.restore(text, _shown(path, root))
             _write_text(path, restored.text)
             written.restored.append(_shown(path, root))
+    share = plan.share(phase)
     options = _convert_options(tk_dir, share)
+    options.rollout_phase = phase
     if options.target != "triggers":
         written.notes.append(
             f"target `{options.target}` has no EventListener: the {share}% split applies to "
@@ -483,16 +622,6 @@ def _link(plan: Plan, row: ComparisonRow) -> str | None:
     return plan.report_link(row.commit, row.phase, row.digest) or row.report
 
 
-def _files_share(plan: Plan) -> int | None:
-    mmap = plan.tekton_path / "migration-map.json"
-    try:
-        options = json.loads(mmap.read_text(encoding="utf-8")).get("options", {})
-        share = options.get("tekton_share")
-    except (OSError, json.JSONDecodeError, AttributeError):
-        return None
-    return share if isinstance(share, int) else None
-
-
 def status_document(plan: Plan, db: Path | None, limit: int, now: datetime) -> dict[str, Any]:
     """Everything status shows, as data; the text and Markdown views render this."""
     with Ledger.open(db or plan.ledger_path, create=False) as ledger:
@@ -503,10 +632,12 @@ def status_document(plan: Plan, db: Path | None, limit: int, now: datetime) -> d
         stint = ledger.stint_records(state.stint)
         history = ledger.changes()
         total = ledger.count()
+        pending = ledger.pending()
     latest = {r.commit: r for r in stint}
     diverged = [latest[c] for c in gate.divergent_commits]
     share = plan.share(state.phase)
-    files_share = _files_share(plan)
+    files = files_phase(plan)
+    files_share = files.share if files is not None else None
     handed = [
         str(p.relative_to(plan.root)) if p.is_relative_to(plan.root) else str(p)
         for p in _workflow_files(plan.workflows_path)
@@ -547,8 +678,12 @@ def status_document(plan: Plan, db: Path | None, limit: int, now: datetime) -> d
             for r in diverged
         ],
         "history": [c.as_json() for c in history],
+        "pending": {k: pending.get(k) for k in ("kind", "from_phase", "to_phase", "at", "actor")}
+        if pending
+        else None,
         "files": {
             "tekton_share": files_share,
+            "rollout_phase": files.phase if files is not None and files.phase else None,
             "in_sync": files_share == share if files_share is not None else None,
             "handed_over": handed,
         },
@@ -575,6 +710,13 @@ def _phase_line(doc: dict[str, Any]) -> str:
 
 def _sync_line(doc: dict[str, Any]) -> str | None:
     files = doc["files"]
+    pending = doc.get("pending")
+    if pending:
+        return (
+            f"a {pending['kind']} from phase {pending['from_phase']} to {pending['to_phase']} "
+            f"stopped at {pending['at']} while it wrote the files: the next `rollout promote`, "
+            "`abort` or `abort --sync` finishes it"
+        )
     if files["in_sync"] is False:
         return (
             f"the files in tekton/ are for {files['tekton_share']}%, the ledger is at "

@@ -42,6 +42,9 @@ class Options:
     # --- end Pipelines-as-Code ---
     shadow_compare: bool = False
     """The bundle publisher also compares with GitHub's run of the same commit (rollout)."""
+    rollout_phase: int = 0
+    """The rollout phase ``rollout promote``/``abort`` wrote these files for (0: not written by
+    ``rollout``); recorded so a ledger that lost its history is caught against the files."""
 
     def recorded(self) -> dict[str, Any]:
         """What ``check`` needs to regenerate the same output (stored in migration-map.json)."""
@@ -56,7 +59,7 @@ class Options:
             "storage_class": self.storage_class,
             "max_keep_runs": self.max_keep_runs,
             "shadow_compare": self.shadow_compare,
-        }
+        } | ({"rollout_phase": self.rollout_phase} if self.rollout_phase else {})
 
 
 @dataclass(slots=True)

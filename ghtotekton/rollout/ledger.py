@@ -36,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ghtotekton.errors import Diagnostic, InputError, Position
 from ghtotekton.rollout import gates
+from ghtotekton.rollout.consistency import check_not_behind, files_phase
 from ghtotekton.rollout.plan import DEFAULT_PLAN, Plan, load_plan
 
 SCHEMA_VERSION = 1
@@ -325,6 +326,32 @@ class Ledger:
         change = _change(row)
         return State(change.to_phase, change)
 
+    def pending(self) -> dict[str, Any] | None:
+        """The phase change whose files were being written when the process stopped, if any.
+
+        ``promote`` and ``abort`` note the change here before they write the files and log it
+        (and clear this) after, in one transaction; a ``kill -9`` in between leaves the note, and
+        the next command that writes finishes the change instead of guessing.
+        """
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'pending'").fetchone()
+        if row is None:
+            return None
+        try:
+            value = json.loads(row[0])
+        except json.JSONDecodeError:
+            return None
+        return value if isinstance(value, dict) else None
+
+    def set_pending(self, value: Mapping[str, Any] | None) -> None:
+        """Note (or with ``None`` clear) the change in flight; call inside a transaction."""
+        if value is None:
+            self.conn.execute("DELETE FROM meta WHERE key = 'pending'")
+        else:
+            self.conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('pending', ?)",
+                (json.dumps(dict(value), sort_keys=True),),
+            )
+
     def created(self) -> datetime:
         row = self.conn.execute("SELECT value FROM meta WHERE key = 'created'").fetchone()
         return _parse_ts(row[0]) if row else utcnow()
@@ -388,7 +415,7 @@ class Ledger:
         forced: bool,
         actor: str,
         reason: str,
-        gate: gates.GateStatus | None,
+        gate: gates.GateStatus | Mapping[str, Any] | None,
     ) -> PhaseChange:
         cur = self.conn.execute(
             "INSERT INTO phase_changes (at, from_phase, to_phase, from_share, to_share, kind, "
@@ -403,7 +430,10 @@ class Ledger:
                 int(forced),
                 actor,
                 reason,
-                json.dumps(gate.as_json() if gate is not None else {}, sort_keys=True),
+                json.dumps(
+                    gate.as_json() if isinstance(gate, gates.GateStatus) else dict(gate or {}),
+                    sort_keys=True,
+                ),
             ),
         )
         row = self.conn.execute(
@@ -615,8 +645,13 @@ def record(
     report: str | None = None,
     now: datetime | None = None,
 ) -> RecordOutcome:
-    """Add one verdict and apply the failure limit, atomically."""
+    """Add one verdict and apply the failure limit, atomically.
+
+    A ledger behind the files (deleted, emptied, an old copy) takes no verdict: it would count
+    it in the wrong phase (see ``consistency``).
+    """
     moment = now or utcnow()
+    files = files_phase(plan)
     with ledger.transaction():
         state = ledger.state()
         if state.phase > plan.last:
@@ -627,6 +662,15 @@ def record(
                     "phases were removed from rollout.yaml after the rollout reached them",
                 )
             )
+        pending = ledger.pending()
+        check_not_behind(
+            plan,
+            state.phase,
+            state.change.from_phase if state.change else None,
+            files,
+            in_flight=int(pending["to_phase"]) if pending else None,
+            ledger_where=ledger.where,
+        )
         cur = ledger.conn.execute(
             "INSERT INTO comparisons (at, commit_sha, phase, share, stint, verdict, differences, "
             "missing, noise, summary, digest, report, document) "

@@ -293,6 +293,7 @@ def write_tree(target: Path, files: Mapping[str, str | bytes], *, force: bool = 
     if target.exists() and not target.is_dir():
         raise InputError(Diagnostic(Position(str(target)), "the output path is a file"))
     target.parent.mkdir(parents=True, exist_ok=True)
+    recover_tree(target)
     carried, links, report = _carry(target, files, force)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
     try:
@@ -312,6 +313,9 @@ def write_tree(target: Path, files: Mapping[str, str | bytes], *, force: bool = 
             path = staging / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             os.symlink(link, path)
+        if target.exists() and _exchange(staging, target):
+            shutil.rmtree(staging, ignore_errors=True)  # now holds the old output
+            return report
         old = None
         if target.exists():
             old = target.parent / f".{target.name}.old-{os.getpid()}"
@@ -323,3 +327,50 @@ def write_tree(target: Path, files: Mapping[str, str | bytes], *, force: bool = 
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return report
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+@functools.cache
+def _renameat2() -> Any:
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        return libc.renameat2
+    except (OSError, AttributeError):
+        return None
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one step (Linux ``renameat2(RENAME_EXCHANGE)``); False if unsupported.
+
+    Two renames leave a moment with no output folder at all: a process killed there (the rollout
+    test does so at random points) would leave ``tekton/`` missing. The exchange has no such
+    moment; where the kernel, libc or file system lacks it, the two renames remain.
+    """
+    call = _renameat2()
+    if call is None:
+        return False
+    rc = call(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    return bool(rc == 0)
+
+
+def recover_tree(target: Path) -> bool:
+    """Put back an output folder a process was killed in the middle of swapping out.
+
+    Without ``renameat2`` the old output is renamed to ``.NAME.old-PID`` before the new one takes
+    its place; if that is where the process stopped, the target is missing and the old output
+    is still whole beside it.
+    """
+    target = target.resolve()
+    if target.exists():
+        return False
+    olds = sorted(target.parent.glob(f".{target.name}.old-*"))
+    if len(olds) != 1 or not olds[0].is_dir():
+        return False
+    os.replace(olds[0], target)
+    return True
