@@ -6,6 +6,7 @@ needs) only when it runs, so ``ghtotekton --help`` starts fast.
 
 from __future__ import annotations
 
+import errno
 import importlib
 import sys
 import traceback
@@ -73,6 +74,13 @@ def _invoke(module: str, function: str, **kwargs: Any) -> None:
     except KeyboardInterrupt:
         _err("ghtotekton: interrupted")
         raise typer.Exit(130) from None
+    except OSError as exc:
+        # The machine said no (a missing folder, a read-only file system, a file where a folder
+        # should be, a full disk): the user's environment, not a bug, so exit 2 with the path.
+        if STATE.debug:
+            traceback.print_exc()
+        _err(_environment_error(exc))
+        raise typer.Exit(int(ExitCode.BAD_INPUT)) from None
     except Exception as exc:  # the last line of defence: a bug in ghtotekton
         if STATE.debug:
             traceback.print_exc()
@@ -83,6 +91,28 @@ def _invoke(module: str, function: str, **kwargs: Any) -> None:
             )
         raise typer.Exit(int(ExitCode.INTERNAL)) from None
     raise typer.Exit(int(code or 0))
+
+
+_OS_HINTS = {
+    errno.ENOENT: "a folder on the way does not exist",
+    errno.ENOTDIR: "a part of the path is a file, not a folder",
+    errno.EEXIST: "a part of the path is a file, not a folder",
+    errno.EACCES: "you may not write or read there",
+    errno.EPERM: "you may not write or read there",
+    errno.EROFS: "the file system is read-only",
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EISDIR: "a folder stands where a file should be",
+}
+
+
+def _environment_error(exc: OSError) -> str:
+    """``PATH: error: REASON (hint)``, the same shape as every other message."""
+    path = exc.filename if exc.filename is not None else "ghtotekton"
+    reason = exc.strerror or type(exc).__name__
+    hint = _OS_HINTS.get(exc.errno or 0, "check the path and its permissions")
+    other = f" (and {exc.filename2})" if exc.filename2 is not None else ""
+    return f"{path}{other}: error: {reason} ({hint}; choose another path or fix this one)"
 
 
 def _version_callback(value: bool) -> None:
@@ -324,6 +354,14 @@ def validate(
             metavar="FILE",
         ),
     ] = None,
+    allow_non_tekton: Annotated[
+        bool,
+        typer.Option(
+            "--allow-non-tekton",
+            help="Skip GitHub Actions workflows and files without Tekton or Kubernetes "
+            "documents with a note, instead of exit 2.",
+        ),
+    ] = False,
 ) -> None:
     """Check Tekton YAML (ours or hand-written) against Tekton's schema and webhook rules, and
     the rules Tekton's controller applies when a run starts (one PVC per TaskRun, affinity
@@ -335,6 +373,7 @@ def validate(
         format=format.value,
         coschedule=coschedule.value if coschedule else None,
         flags=flags,
+        allow_non_tekton=allow_non_tekton,
     )
 
 

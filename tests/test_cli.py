@@ -95,3 +95,30 @@ def test_console_script_starts_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_environment_problems_exit_2_with_the_path_and_the_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 21: an unwritable -o was "internal error ... report it", exit 3."""
+    import errno
+
+    from ghtotekton.tekton import emit
+
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "gpu-notebook"
+    runner = CliRunner()
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    result = runner.invoke(app, ["convert", str(fixture), "-o", str(a_file / "tekton")])
+    assert result.exit_code == 2, result.stderr
+    assert f"{a_file}: error:" in result.stderr and "not a folder" in result.stderr
+    assert "internal error" not in result.stderr
+
+    def read_only(*_args: object, **_kw: object) -> None:
+        raise OSError(errno.EROFS, "Read-only file system", str(tmp_path / "ro"))
+
+    monkeypatch.setattr(emit.tempfile, "mkdtemp", read_only)
+    result = runner.invoke(app, ["convert", str(fixture), "-o", str(tmp_path / "ro" / "tekton")])
+    assert result.exit_code == 2
+    assert f"{tmp_path / 'ro'}: error: Read-only file system" in result.stderr
+    assert "read-only" in result.stderr

@@ -148,6 +148,7 @@ def test_a_github_workflow_beside_the_resources_is_skipped_not_an_error(
     cli: CliRunner, tmp_path: Path
 ) -> None:
     # convert --shadow-compare writes github-actions/ into the output folder
+    (tmp_path / "migration-map.json").write_text("{}\n")
     path = _write(tmp_path, "ci.yml", "on: push\njobs:\n  a:\n    runs-on: x\n    steps: []\n")
     result = cli.invoke(app, ["validate", "-f", "json", str(path)])
     assert result.exit_code == 0, result.stdout
@@ -156,3 +157,49 @@ def test_a_github_workflow_beside_the_resources_is_skipped_not_an_error(
     # a Kubernetes document without apiVersion is still an error
     bad = _write(tmp_path, "bad.yaml", "kind: Task\nspec: {}\n")
     assert cli.invoke(app, ["validate", str(bad)]).exit_code == 1
+
+
+def test_a_workflow_given_by_mistake_is_bad_input(cli: CliRunner, tmp_path: Path) -> None:
+    """Issue 21: "0 documents, 0 errors", exit 0 looked like success on a workflow file."""
+    path = _write(tmp_path, "ci.yml", "on: push\njobs:\n  a:\n    runs-on: x\n    steps: []\n")
+    result = cli.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2
+    assert "a GitHub Actions workflow, not Tekton YAML" in result.stdout
+    assert f"ghtotekton convert {path}" in result.stdout
+    allowed = cli.invoke(app, ["validate", "--allow-non-tekton", str(path)])
+    assert allowed.exit_code == 0 and "skipped" in allowed.stdout
+
+
+def test_files_without_any_tekton_document_are_bad_input(cli: CliRunner, tmp_path: Path) -> None:
+    path = _write(
+        tmp_path, "deploy.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: w\n"
+    )
+    result = cli.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2 and "no Tekton document" in result.stdout
+    assert cli.invoke(app, ["validate", "--allow-non-tekton", str(path)]).exit_code == 0
+
+
+def test_our_own_kubernetes_kinds_are_checked_not_noted(cli: CliRunner, tmp_path: Path) -> None:
+    """RBAC, ConfigMaps and CronJobs convert writes: a misspelt key is an error, not a note."""
+    good = _write(
+        tmp_path,
+        "rbac.yaml",
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: b\n"
+        "roleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: Role\n  name: r\n"
+        "subjects:\n  - kind: ServiceAccount\n    name: sa\n",
+    )
+    result = cli.invoke(app, ["validate", "-f", "json", str(good)])
+    assert result.exit_code == 0 and json.loads(result.stdout) == []
+    assert "1 Kubernetes documents" in result.stderr
+    bad = _write(
+        tmp_path,
+        "cron.yaml",
+        "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: c\nspec:\n"
+        "  schedule: '0 1 * * *'\n  jobTemplate:\n    spec:\n      template:\n        spec:\n"
+        "          restartPolicy: Never\n          containers:\n            - name: x\n"
+        "              imagee: alpine\n",
+    )
+    result = cli.invoke(app, ["validate", "-f", "json", str(bad)])
+    assert result.exit_code == 1
+    [diag] = json.loads(result.stdout)
+    assert diag["rule"] == "tekton/schema" and "imagee" in diag["message"] and diag["line"] == 14

@@ -575,13 +575,14 @@ def _parse(doc: YamlDocument) -> TektonResource:
     try:
         resource: TektonResource = model.model_validate(data)  # type: ignore[assignment]
     except ValidationError as exc:
-        raise InputError(_diagnostics(exc, doc, model)) from None
+        raise InputError(model_diagnostics(exc, doc, model)) from None
     return resource
 
 
-def _diagnostics(
+def model_diagnostics(
     exc: ValidationError, doc: YamlDocument, root: type[BaseModel]
 ) -> list[Diagnostic]:
+    """Positioned findings for a document ``root`` refused, each naming the model it broke."""
     shapes = []
     for err in exc.errors(include_url=False):
         path = data_path(err["loc"], doc.data)

@@ -70,6 +70,12 @@ class Report:
     files: int = 0
     documents: int = 0
     checked: int = 0
+    kube_checked: int = 0
+    """Kubernetes documents of the kinds ``convert`` writes (RBAC, ConfigMap, CronJob, ...)."""
+    workflows: list[str] = field(default_factory=list)
+    """Files holding GitHub Actions workflows, which are not Tekton input."""
+    inputs: list[Path] = field(default_factory=list)
+    """The paths given, as given."""
     bad_input: list[Diagnostic] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -119,7 +125,7 @@ def validate_paths(paths: Sequence[Path], settings: ClusterSettings | None = Non
     for a cluster set as ``settings`` says (Tekton's defaults when None)."""
     started = time.perf_counter()
     files, problems = collect_files(paths)
-    report = Report(files=len(files), bad_input=problems)
+    report = Report(files=len(files), bad_input=problems, inputs=list(paths))
     documents: list[Document] = []
     for path, display in files:
         try:
@@ -136,6 +142,8 @@ def validate_paths(paths: Sequence[Path], settings: ClusterSettings | None = Non
     validator = Validator(documents, settings)
     validator.run()
     report.checked = validator.checked
+    report.kube_checked = validator.kube_checked
+    report.workflows = sorted({d.source.display for d in validator.workflows})
     report.diagnostics = sorted(validator.found, key=order_key)
     report.seconds = time.perf_counter() - started
     return report

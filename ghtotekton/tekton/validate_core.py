@@ -17,9 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from pydantic import BaseModel, ValidationError
+
 from ghtotekton.errors import Diagnostic, InputError
 from ghtotekton.tekton import model as m
 from ghtotekton.tekton import validate_names as names
+from ghtotekton.tekton.core_model import CORE_KINDS
 from ghtotekton.tekton.k8s import ObjectMeta
 from ghtotekton.tekton.validate_refs import Locator, ParamScope, Problem
 from ghtotekton.tekton.validate_rules import RULES
@@ -84,6 +87,10 @@ class ValidatorBase(ABC):
         self._seen: set[tuple[str, int, int, str, str]] = set()
         self._features: set[tuple[str, int, str]] = set()
         self.checked = 0
+        self.kube_checked = 0
+        """Kubernetes documents of the kinds ``convert`` writes, checked by ``core_model``."""
+        self.workflows: list[Document] = []
+        """GitHub Actions workflows among the inputs (not Tekton: the caller decides)."""
         self.index: dict[tuple[str, str], list[Document]] = {}
 
     # -- reporting --
@@ -149,6 +156,7 @@ class ValidatorBase(ABC):
         api, kind = data.get("apiVersion"), data.get("kind")
         if api is None and kind is None and "jobs" in data and "on" in data:
             # e.g. convert --shadow-compare's github-actions/ folder beside the resources
+            self.workflows.append(doc)
             self.report(doc, (), "tekton/not-tekton", "a GitHub Actions workflow: skipped")
             return False
         if not isinstance(api, str) or not isinstance(kind, str):
@@ -164,7 +172,13 @@ class ValidatorBase(ABC):
         doc.api, doc.kind = api, kind
         group = api.split("/")[0] if "/" in api else ""
         if group not in m.TEKTON_GROUPS:
-            self.report(doc, (), "tekton/not-tekton", f"{api} {kind} is not a Tekton kind: skipped")
+            core = CORE_KINDS.get((api, kind))
+            if core is not None:
+                self._core(doc, core)
+            else:
+                self.report(
+                    doc, (), "tekton/not-tekton", f"{api} {kind} is not a Tekton kind: skipped"
+                )
             return False
         if (api, kind) not in m.KINDS:
             self._unknown_kind(doc, api, kind)
@@ -176,6 +190,15 @@ class ValidatorBase(ABC):
                 self._schema(doc, diag)
             return False
         return True
+
+    def _core(self, doc: Document, model: type[BaseModel]) -> None:
+        """A Kubernetes kind ``convert`` writes: its fields checked as strictly as Tekton's."""
+        self.kube_checked += 1
+        try:
+            model.model_validate(doc.yaml.data)
+        except ValidationError as exc:
+            for diag in m.model_diagnostics(exc, doc.yaml, model):
+                self._schema(doc, diag)
 
     def _schema(self, doc: Document, diag: Diagnostic) -> None:
         seen = (diag.position.file, diag.position.line, diag.position.col, "tekton/schema", "")
