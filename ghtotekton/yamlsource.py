@@ -269,15 +269,28 @@ class _Builder:
         self.doc = doc
         self.merge_keys = merge_keys
         self.count = 0
+        self.seen: set[int] = set()
+        self.aliased = 0
+        """Collections built more than once: what an alias (``*name``) expands."""
 
     def build(self, node: Node, path: PathKey, depth: int) -> Any:
         self.count += 1
+        if not isinstance(node, ScalarNode):
+            if id(node) in self.seen:
+                self.aliased += 1
+            else:
+                self.seen.add(id(node))
         if self.count > limits.MAX_YAML_NODES:
-            raise self._error(
-                node,
-                f"document expands to more than {limits.MAX_YAML_NODES:,} values",
-                "an alias bomb? GitHub and compose reject such files too",
-            )
+            if self.aliased:
+                why = (
+                    f"document expands to more than {limits.MAX_YAML_NODES:,} values through "
+                    "its aliases"
+                )
+                hint = "an alias bomb? GitHub and compose reject such files too"
+            else:
+                why = f"document holds more than {limits.MAX_YAML_NODES:,} values, the limit"
+                hint = "split the file; the largest real workflows hold a few thousand values"
+            raise self._error(node, why, hint)
         if depth > limits.MAX_YAML_DEPTH:
             raise self._error(node, f"nesting deeper than {limits.MAX_YAML_DEPTH} levels")
         mark = node.start_mark

@@ -274,3 +274,18 @@ def test_kill_9_during_record_keeps_the_ledger_whole(tmp_path: Path) -> None:
     assert cmd.record(plan=root / "rollout.yaml", compare_json=report) == 0
     with lg.Ledger.open(load_plan(root / "rollout.yaml").ledger_path) as ledger:
         assert ledger.count() == 1
+
+
+def test_status_after_a_plain_convert_points_to_promote_not_abort(tmp_path: Path) -> None:
+    """Issue 21: the first `rollout status` after `init` told the user to run `abort`."""
+    from typer.testing import CliRunner
+
+    from ghtotekton.cli import app
+
+    root = repo(tmp_path)
+    runner = CliRunner()
+    runner.invoke(app, ["convert", str(root / ".github" / "workflows"), "-o", str(root / "tekton")])
+    doc = cmd.status_document(load_plan(root / "rollout.yaml"), None, 10, lg.utcnow())
+    line = cmd._sync_line(doc)
+    assert line is not None and "abort" not in line
+    assert "`ghtotekton rollout promote` rewrites them for 10%" in line

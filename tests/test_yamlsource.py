@@ -83,6 +83,18 @@ def test_alias_bomb_is_refused() -> None:
         load_yaml_bytes("\n".join(lines) + "\n", "bomb.yml")
 
 
+def test_a_big_file_without_aliases_is_not_called_an_alias_bomb(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 21: a file of 37,000 jobs was refused as "an alias bomb?" (it has no aliases)."""
+    monkeypatch.setattr(limits, "MAX_YAML_NODES", 2_000)
+    text = "jobs:\n" + "".join(f"  j{i}:\n    runs-on: x\n" for i in range(1_000))
+    with pytest.raises(InputError) as err:
+        load_yaml_bytes(text.encode(), "big.yml")
+    message = str(err.value)
+    assert "holds more than 2,000 values, the limit" in message and "alias" not in message
+
+
 def test_deep_flow_nesting_is_refused_before_the_c_parser() -> None:
     with pytest.raises(InputError, match="nesting deeper than"):
         load_yaml_bytes("a: " + "[" * 200_000 + "]" * 200_000 + "\n", "deep.yml")

@@ -717,6 +717,13 @@ def _sync_line(doc: dict[str, Any]) -> str | None:
             f"stopped at {pending['at']} while it wrote the files: the next `rollout promote`, "
             "`abort` or `abort --sync` finishes it"
         )
+    if files["in_sync"] is False and doc["phase"] == 0 and not files.get("rollout_phase"):
+        # a plain `convert` (Tekton takes every commit once applied), before the first promote
+        return (
+            f"the files in tekton/ were written by `convert` for {files['tekton_share']}% of "
+            f"commits: `ghtotekton rollout promote` rewrites them for {doc['next_share']}% "
+            "(do not apply them before)"
+        )
     if files["in_sync"] is False:
         return (
             f"the files in tekton/ are for {files['tekton_share']}%, the ledger is at "

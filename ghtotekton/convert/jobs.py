@@ -7,6 +7,8 @@ them, and the ``source`` workspace (an emptyDir per TaskRun) is the job's own cl
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -470,7 +472,10 @@ def convert_job(
         pipeline_task["runAfter"] = needs
     if pt_params:
         pipeline_task["params"] = _dedupe(pt_params)
-    matrix = _matrix(job, expansion, findings, where, {s.param for s in scope.used.values()})
+    matrix = _matrix(job, expansion, findings, where, {s.param for s in scope.used.values()}, rules)
+    if matrix == {}:
+        pipeline_task["when"] = [dict(NEVER)]  # every cell needs Windows or macOS
+        matrix = None
     if matrix:
         pipeline_task["matrix"] = matrix
         if ctx.compose is not None:
@@ -624,8 +629,13 @@ def _matrix(
     findings: list[Finding],
     where: Position,
     used: set[str],
+    rules: RuleSet | None = None,
 ) -> dict[str, Any] | None:
     """Tekton ``matrix`` with one explicit ``include`` entry per GitHub combination.
+
+    A combination whose runner (``runs-on: ${{ matrix.os }}``) a runner rule sends to manual
+    work (Windows, macOS) is left out and named in a manual finding: run on Linux it would be
+    a false green. ``{}`` when every combination is such: the task must not run at all.
 
     Explicit combinations say exactly what GitHub runs (exclude and include applied), which
     Tekton's own cross product cannot say when GitHub excludes some. An object value also gives
@@ -646,6 +656,11 @@ def _matrix(
         )
         return None
     include = []
+    kept, foreign = _linux_cells(job, expansion.combinations, rules)
+    if foreign:
+        findings.append(_foreign_cells_finding(foreign, len(expansion.combinations), where))
+        if not kept:
+            return {}
     leaves = sorted(
         {
             name
@@ -657,6 +672,8 @@ def _matrix(
         & used
     )
     for i, combo in enumerate(expansion.combinations):
+        if i not in kept:
+            continue
         params = []
         for key, value in combo.items():
             text = value if isinstance(value, str) else _json_or_text(value)
@@ -676,6 +693,54 @@ def _matrix(
             )
         )
     return {"include": include} if include else None
+
+
+_MATRIX_REF = re.compile(r"\$\{\{\s*matrix\.([A-Za-z_][\w-]*)\s*\}\}")
+
+
+def _linux_cells(
+    job: m.Job, combinations: Sequence[Mapping[str, Any]], rules: RuleSet | None
+) -> tuple[set[int], list[tuple[str, str]]]:
+    """Indexes of the combinations Tekton can run, and (cell, why) for those it cannot."""
+    labels = job.runner_labels()
+    if rules is None or not any(_MATRIX_REF.search(label) for label in labels):
+        return set(range(len(combinations))), []
+    kept: set[int] = set()
+    foreign: list[tuple[str, str]] = []
+    for i, combo in enumerate(combinations):
+        lower = {str(k).lower(): v for k, v in combo.items()}
+        resolved = [_resolve_cell(label, lower) for label in labels]
+        rule = rules.match_runner(resolved)
+        manual = rule.rule.emit.manual if rule is not None else None
+        if manual and rule is not None and rule.rule.emit.runner is None:
+            cell = ", ".join(f"{k}={_cell_text(v)}" for k, v in combo.items())
+            foreign.append((cell, manual.strip().split(":")[0]))
+        else:
+            kept.add(i)
+    return kept, foreign
+
+
+def _resolve_cell(label: str, cell: Mapping[str, Any]) -> str:
+    """A runner label with this combination's ``matrix.*`` values put in."""
+    return _MATRIX_REF.sub(lambda mt: _cell_text(cell.get(mt.group(1).lower(), "")), label)
+
+
+def _cell_text(value: Any) -> str:
+    return value if isinstance(value, str) else _json_or_text(value)
+
+
+def _foreign_cells_finding(foreign: list[tuple[str, str]], total: int, where: Position) -> Finding:
+    kinds = sorted({why for _, why in foreign})
+    cells = "; ".join(cell for cell, _ in foreign)
+    return Finding(
+        "manual",
+        f"{len(foreign)} of {total} matrix combinations need a {' or '.join(kinds)}, which a "
+        f"Kubernetes cluster of Linux nodes does not reproduce; they are left out of the "
+        f"Tekton matrix (not run as Linux): {cells}",
+        where,
+        action="keep those combinations on GitHub Actions (a workflow with only them), or add "
+        "a node pool for them and a runner rule (--mappings) with its node selector",
+    )
 
 
 def _object_keys(expansion: MatrixExpansion | None) -> dict[str, str]:

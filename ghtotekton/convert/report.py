@@ -210,9 +210,8 @@ def render_markdown(report: dict[str, Any]) -> str:
             out.append("| # | step | status | rule | note |")
             out.append("|---:|---|---|---|---|")
             for st in job["steps"]:
+                # whole: a finding cut off with "..." hides what the reader must do
                 note = st["reason"].replace("|", "\\|").replace("\n", " ")
-                if len(note) > 160:
-                    note = note[:157] + "..."
                 label = st["label"].replace("|", "\\|")
                 out.append(
                     f"| {st['index'] + 1} | {label} (line {st['line']}) | {st['status']} | "
