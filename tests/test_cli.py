@@ -122,3 +122,21 @@ def test_environment_problems_exit_2_with_the_path_and_the_reason(
     assert result.exit_code == 2
     assert f"{tmp_path / 'ro'}: error: Read-only file system" in result.stderr
     assert "read-only" in result.stderr
+
+
+def test_shadow_compare_that_changes_nothing_says_so(tmp_path: Path) -> None:
+    """Issue 21, row 9: a flag that changes nothing says why."""
+    repo = tmp_path / "repo" / ".github" / "workflows"
+    repo.mkdir(parents=True)
+    (repo / "ci.yml").write_text(
+        "on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make\n"
+    )
+    runner = CliRunner()
+    args = ["convert", str(repo), "-o", str(tmp_path / "out"), "--shadow-compare"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    assert "--shadow-compare changed nothing" in result.stderr
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "gpu-notebook"
+    args = ["convert", str(fixture), "-o", str(tmp_path / "demo"), "--shadow-compare"]
+    result = runner.invoke(app, args)
+    assert "changed nothing" not in result.stderr

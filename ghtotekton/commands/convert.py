@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from ghtotekton.convert.engine import Options, convert_paths
+from ghtotekton.convert.publish import PUBLISH_TASK
 from ghtotekton.errors import ExitCode
 from ghtotekton.tekton.emit import Carried, write_tree
 
@@ -51,6 +52,12 @@ def run(
         return int(ExitCode.BAD_INPUT)
     carried = write_tree(output, result.files, force=force)
     _say_carried(carried)
+    if shadow_compare and f"tasks/{PUBLISH_TASK}.yaml" not in result.files:
+        sys.stderr.write(
+            "note: --shadow-compare changed nothing: no job here collects artifacts or executes "
+            "notebooks, so no pipeline publishes a run bundle to compare; `compare` can still "
+            "judge the two runs' job statuses from bundles you make\n"
+        )
     summary = result.report["summary"]
     classes = summary["workflow_classes"]
     steps = summary["step_classes"]
