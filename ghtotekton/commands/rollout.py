@@ -14,11 +14,12 @@ but for the ``rollout_phase`` migration-map.json records beside the share.
 
 A crash (even ``kill -9``) at any point leaves a story the next command can finish. Before the
 files are written the change is noted in the ledger as pending; once they are written the change
-is logged and the note cleared, in one transaction. The next ``promote``, ``abort`` or ``record``
-that finds a note writes the files for its target again (restoring workflows is byte-exact,
-conversion deterministic, the tree is swapped in whole) and logs the change. And every command
-that writes first checks the ledger against the files (``rollout.consistency``), so a deleted or
-emptied ledger cannot restart at phase 0 over files that say 50%.
+is logged and the note cleared, in one transaction. The next ``promote`` or ``abort``
+(``--sync`` included) that finds a note writes the files for its target again (restoring
+workflows is byte-exact, conversion deterministic, the tree is swapped in whole) and logs the
+change. And every command that writes first checks the ledger against the files
+(``rollout.consistency``), so a deleted or emptied ledger cannot restart at phase 0 over files
+that say 50%.
 """
 
 from __future__ import annotations
@@ -273,16 +274,7 @@ def _refuse_if_behind(plan: Plan, db_path: Path, tekton: Path | None) -> None:
         check_not_behind(plan, 0, None, files, ledger_where=str(db_path))
         return
     with Ledger.open(db_path) as ledger:
-        state = ledger.state()
-        pending = ledger.pending()
-    check_not_behind(
-        plan,
-        state.phase,
-        state.change.from_phase if state.change else None,
-        files,
-        in_flight=int(pending["to_phase"]) if pending else None,
-        ledger_where=str(db_path),
-    )
+        ledger.check_against(plan, files)
 
 
 def _change_phase(

@@ -423,7 +423,7 @@ def compare(
 _BASELINE = "the baseline "
 
 
-def _same_commit(a: str, b: str) -> bool:
+def same_commit(a: str, b: str) -> bool:
     """One commit, allowing an abbreviated SHA on one side (``3f1c2a9`` and the full 40)."""
     x, y = a.strip().lower(), b.strip().lower()
     return bool(x) and bool(y) and (x.startswith(y) or y.startswith(x))
@@ -449,7 +449,7 @@ def check_evidence(a: RunBundle, b: RunBundle, baseline: RunBundle | None) -> li
         if not bundle.info.commit.strip():
             out.append(f"run {side} names no commit in run.json: the runs cannot be matched")
     both = a.info.commit.strip() and b.info.commit.strip()
-    if both and not _same_commit(a.info.commit, b.info.commit):
+    if both and not same_commit(a.info.commit, b.info.commit):
         out.append(
             f"run A built commit {a.info.commit[:12]}, run B {b.info.commit[:12]}: they are "
             "not shadow runs of the same commit"
@@ -468,7 +468,7 @@ def check_evidence(a: RunBundle, b: RunBundle, baseline: RunBundle | None) -> li
         )
     if _same_run(baseline, b):
         out.append(f"{_BASELINE}is run B: B's own differences would be counted as noise")
-    if not _same_commit(baseline.info.commit, a.info.commit):
+    if not same_commit(baseline.info.commit, a.info.commit):
         out.append(
             f"{_BASELINE}built commit {baseline.info.commit[:12] or 'none'}, run A "
             f"{a.info.commit[:12] or 'none'}: a baseline is a second run of A's commit"

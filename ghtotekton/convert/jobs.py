@@ -701,7 +701,7 @@ _MATRIX_REF = re.compile(r"\$\{\{\s*matrix\.([A-Za-z_][\w-]*)\s*\}\}")
 def _linux_cells(
     job: m.Job, combinations: Sequence[Mapping[str, Any]], rules: RuleSet | None
 ) -> tuple[set[int], list[tuple[str, str]]]:
-    """Indexes of the combinations Tekton can run, and (cell, why) for those it cannot."""
+    """Indexes of the combinations Tekton can run, and (cell, runner) for those it cannot."""
     labels = job.runner_labels()
     if rules is None or not any(_MATRIX_REF.search(label) for label in labels):
         return set(range(len(combinations))), []
@@ -714,7 +714,7 @@ def _linux_cells(
         manual = rule.rule.emit.manual if rule is not None else None
         if manual and rule is not None and rule.rule.emit.runner is None:
             cell = ", ".join(f"{k}={_cell_text(v)}" for k, v in combo.items())
-            foreign.append((cell, manual.strip().split(":")[0]))
+            foreign.append((cell, " ".join(resolved)))
         else:
             kept.add(i)
     return kept, foreign
@@ -730,12 +730,12 @@ def _cell_text(value: Any) -> str:
 
 
 def _foreign_cells_finding(foreign: list[tuple[str, str]], total: int, where: Position) -> Finding:
-    kinds = sorted({why for _, why in foreign})
+    runners = sorted({runner for _, runner in foreign})
     cells = "; ".join(cell for cell, _ in foreign)
     return Finding(
         "manual",
-        f"{len(foreign)} of {total} matrix combinations need a {' or '.join(kinds)}, which a "
-        f"Kubernetes cluster of Linux nodes does not reproduce; they are left out of the "
+        f"{len(foreign)} of {total} matrix combinations need runners that a Kubernetes cluster "
+        f"of Linux nodes does not reproduce ({', '.join(runners)}); they are left out of the "
         f"Tekton matrix (not run as Linux): {cells}",
         where,
         action="keep those combinations on GitHub Actions (a workflow with only them), or add "

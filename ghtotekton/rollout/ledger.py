@@ -34,9 +34,10 @@ from typing import Any, Literal, overload
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from ghtotekton.compare.engine import same_commit
 from ghtotekton.errors import Diagnostic, InputError, Position
 from ghtotekton.rollout import gates
-from ghtotekton.rollout.consistency import check_not_behind, files_phase
+from ghtotekton.rollout.consistency import FilesPhase, check_not_behind, files_phase
 from ghtotekton.rollout.plan import DEFAULT_PLAN, Plan, load_plan
 
 SCHEMA_VERSION = 1
@@ -352,6 +353,19 @@ class Ledger:
                 (json.dumps(dict(value), sort_keys=True),),
             )
 
+    def check_against(self, plan: Plan, files: FilesPhase | None) -> None:
+        """Refuse when ``files`` are ahead of this ledger for no reason it records."""
+        state = self.state()
+        pending = self.pending()
+        check_not_behind(
+            plan,
+            state.phase,
+            state.change.from_phase if state.change else None,
+            files,
+            in_flight=int(pending["to_phase"]) if pending else None,
+            ledger_where=self.where,
+        )
+
     def created(self) -> datetime:
         row = self.conn.execute("SELECT value FROM meta WHERE key = 'created'").fetchone()
         return _parse_ts(row[0]) if row else utcnow()
@@ -544,7 +558,7 @@ def parse_document(document: Mapping[str, Any], where: str = "compare JSON") -> 
             )
         )
     other = doc.run_b.commit.strip().lower()
-    if other and not (other.startswith(commit) or commit.startswith(other)):
+    if other and not same_commit(other, commit):
         raise InputError(
             Diagnostic(
                 Position(where),
@@ -591,7 +605,7 @@ def _check_evidence(doc: CompareDocument, where: str) -> None:
             problems.append("the baseline is run B")
         commit = doc.run_a.commit.strip().lower()
         other = base.commit.strip().lower()
-        if not other or not (other.startswith(commit) or commit.startswith(other)):
+        if not same_commit(other, commit):
             problems.append(
                 f"the baseline built commit {other[:12] or 'none'}, run A {commit[:12]}"
             )
@@ -662,15 +676,7 @@ def record(
                     "phases were removed from rollout.yaml after the rollout reached them",
                 )
             )
-        pending = ledger.pending()
-        check_not_behind(
-            plan,
-            state.phase,
-            state.change.from_phase if state.change else None,
-            files,
-            in_flight=int(pending["to_phase"]) if pending else None,
-            ledger_where=ledger.where,
-        )
+        ledger.check_against(plan, files)
         cur = ledger.conn.execute(
             "INSERT INTO comparisons (at, commit_sha, phase, share, stint, verdict, differences, "
             "missing, noise, summary, digest, report, document) "

@@ -10,7 +10,7 @@ the cluster's, and a partial model would reject valid files.
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, get_args
 
 from pydantic import Field
 
@@ -208,30 +208,22 @@ class Kustomization(KubeModel):
     images: list[dict[str, Any]] | None = None
 
 
-CoreResource: TypeAlias = (
-    ServiceAccount
-    | ConfigMap
-    | Secret
-    | Role
-    | ClusterRole
-    | RoleBinding
-    | ClusterRoleBinding
-    | CronJob
-    | Kustomization
+_MODELS: tuple[type[KubeModel], ...] = (
+    ServiceAccount,
+    ConfigMap,
+    Secret,
+    Role,
+    ClusterRole,
+    RoleBinding,
+    ClusterRoleBinding,
+    CronJob,
+    Kustomization,
 )
 
 CORE_KINDS: dict[tuple[str, str], type[KubeModel]] = {
-    (m.model_fields["api_version"].annotation.__args__[0], m.model_fields["kind"].default): m  # type: ignore[union-attr]
-    for m in (
-        ServiceAccount,
-        ConfigMap,
-        Secret,
-        Role,
-        ClusterRole,
-        RoleBinding,
-        ClusterRoleBinding,
-        CronJob,
-        Kustomization,
-    )
+    (api, m.model_fields["kind"].default): m
+    for m in _MODELS
+    for api in get_args(m.model_fields["api_version"].annotation)
 }
-"""(apiVersion, kind) -> model of every Kubernetes kind ``convert`` writes."""
+"""(apiVersion, kind) -> model of every Kubernetes kind ``convert`` writes, read from the models'
+own literals as ``model.KINDS`` is."""
