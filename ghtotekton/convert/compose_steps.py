@@ -370,6 +370,7 @@ def _one_call(
         _worse(out, "manual")
         out.reasons.append(project)
         return
+    _unset_variables(project, session, out)
     session.marked = None
     if session.matrix_env:
         markers = {var: marker(var) for var in session.matrix_env}
@@ -407,6 +408,37 @@ def _dispatch(
         return
     _worse(out, "manual")
     out.reasons.append(f"`{call.program} {sub}` has no Tekton form here")
+
+
+def _unset_variables(project: ComposeProject, session: ComposeSession, out: ComposeOutcome) -> None:
+    """A finding, once per job, for each variable the compose files read that has no value here.
+
+    Compose would stop on a required one (``${VAR:?msg}``) and warn on the others; the
+    converter has no CI secrets, so the generated env holds ``''`` where the run had a value:
+    the report must say so at the variable's line, with what to set.
+    """
+    for diag in project.warnings:
+        key = f"compose-variable:{diag.position.file}:{diag.message}"
+        if key in session.noted:
+            continue
+        session.noted.add(key)
+        required = diag.message.startswith("required variable")
+        found = _VARIABLE.search(diag.message)
+        name = found.group(1) if found else "it"
+        out.findings.append(
+            Finding(
+                "manual" if required else "partial",
+                f"`{diag.position.file}`: {diag.message}; the generated env has '' where the "
+                "run had a value",
+                diag.position,
+                rule="compose-variable",
+                action=f"give the Task a param or a secretKeyRef for {name} (a Secret for "
+                "passwords and tokens); never copy a value from a developer's machine",
+            )
+        )
+
+
+_VARIABLE = re.compile(r'variable "?([A-Za-z_][A-Za-z0-9_]*)')
 
 
 def _project(
