@@ -19,12 +19,11 @@ from ghtotekton.tekton.k8s import (
     EnvVar,
     KubeModel,
     ObjectMeta,
-    PodSecurityContext,
     ResourceRequirements,
     SecurityContext,
-    Volume,
     VolumeMount,
 )
+from ghtotekton.tekton.model import PodTemplate
 
 # --- core/v1 -----------------------------------------------------------------------------------
 
@@ -131,19 +130,14 @@ class Container(KubeModel):
     security_context: SecurityContext | None = None
 
 
-class PodSpec(KubeModel):
+class PodSpec(PodTemplate):
+    """corev1.PodSpec: Tekton's pod template fields (typed there already) and the containers."""
+
     containers: list[Container] = Field(min_length=1)
     init_containers: list[Container] | None = None
     restart_policy: Literal["Always", "OnFailure", "Never"] | None = None
     service_account_name: str | None = None
-    node_selector: dict[str, str] | None = None
-    tolerations: list[dict[str, Any]] | None = None
-    affinity: dict[str, Any] | None = None
-    volumes: list[Volume] | None = None
-    security_context: PodSecurityContext | None = None
-    image_pull_secrets: list[dict[str, str]] | None = None
     active_deadline_seconds: int | None = None
-    priority_class_name: str | None = None
 
 
 class PodTemplateSpec(KubeModel):
