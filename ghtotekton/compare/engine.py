@@ -316,8 +316,8 @@ def compare(
     base: _Raw | None = None
     baseline_s = 0.0
     notes: list[str] = []
-    evidence = check_evidence(bundle_a, bundle_b, baseline)
-    base_problems = [e for e in evidence if e.startswith(_BASELINE)]
+    base_problems = baseline_evidence(bundle_a, bundle_b, baseline) if baseline else []
+    evidence = check_evidence(bundle_a, bundle_b) + base_problems
     if baseline is not None:
         t0 = time.perf_counter()
         # Same system on both sides: names match as they are, no renames or map.
@@ -420,9 +420,6 @@ def compare(
     )
 
 
-_BASELINE = "the baseline "
-
-
 def same_commit(a: str, b: str) -> bool:
     """One commit, allowing an abbreviated SHA on one side (``3f1c2a9`` and the full 40)."""
     x, y = a.strip().lower(), b.strip().lower()
@@ -436,13 +433,12 @@ def _same_run(x: RunBundle, y: RunBundle) -> bool:
     return x.info.system == y.info.system and x.info.run_id == y.info.run_id
 
 
-def check_evidence(a: RunBundle, b: RunBundle, baseline: RunBundle | None) -> list[str]:
-    """What makes these runs unfit to be judged against each other, from their run.json.
+def check_evidence(a: RunBundle, b: RunBundle) -> list[str]:
+    """What makes runs A and B unfit to be judged against each other, from their run.json.
 
     A shadow comparison says "both systems built this commit and got the same result"; two runs
     of different commits, or one run given twice, prove nothing about that, however alike their
-    files are. Noise is only what differs between two runs of system A: a baseline from the
-    other system, another commit, or run B itself would count B's own changes as noise.
+    files are.
     """
     out: list[str] = []
     for side, bundle in (("A", a), ("B", b)):
@@ -459,18 +455,24 @@ def check_evidence(a: RunBundle, b: RunBundle, baseline: RunBundle | None) -> li
             f"run B is run A ({a.info.system} run {a.info.run_id}): a run compared with itself "
             "proves nothing"
         )
-    if baseline is None:
-        return out
+    return out
+
+
+def baseline_evidence(a: RunBundle, b: RunBundle, baseline: RunBundle) -> list[str]:
+    """What makes ``baseline`` unfit to tell noise: noise is only what differs between two runs
+    of system A, so a baseline from the other system, another commit, or run B itself would
+    count B's own changes as noise."""
+    out: list[str] = []
     if baseline.info.system != a.info.system:
         out.append(
-            f"{_BASELINE}ran on {baseline.info.system}, run A on {a.info.system}: noise is only "
+            f"the baseline ran on {baseline.info.system}, run A on {a.info.system}: noise is only "
             "what differs between two runs of system A"
         )
     if _same_run(baseline, b):
-        out.append(f"{_BASELINE}is run B: B's own differences would be counted as noise")
+        out.append("the baseline is run B: B's own differences would be counted as noise")
     if not same_commit(baseline.info.commit, a.info.commit):
         out.append(
-            f"{_BASELINE}built commit {baseline.info.commit[:12] or 'none'}, run A "
+            f"the baseline built commit {baseline.info.commit[:12] or 'none'}, run A "
             f"{a.info.commit[:12] or 'none'}: a baseline is a second run of A's commit"
         )
     return out
