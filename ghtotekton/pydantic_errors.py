@@ -167,7 +167,13 @@ def value_at(data: Any, path: PathKey) -> Any:
     return data
 
 
-def kind_of(value: Any) -> str:
+def kind_of(value: Any, *, quote: bool = True) -> str:
+    """What a value is, for a message; ``quote=False`` never shows its text (a whole file that is
+    one scalar is not YAML the tool knows, and may be a credential file)."""
+    if not quote and isinstance(value, str | int | float) and not isinstance(value, bool):
+        return (
+            f"a {'string' if isinstance(value, str) else 'number'} ({len(str(value))} characters)"
+        )
     if value is None:
         return "nothing (null)"
     if isinstance(value, bool):

@@ -27,6 +27,7 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.resolver import VersionedResolver
 
 from ghtotekton import limits
+from ghtotekton.boundary import check_inside
 from ghtotekton.errors import Diagnostic, InputError, Position
 
 PathKey = tuple[str | int, ...]
@@ -93,6 +94,7 @@ class YamlDocument:
 def read_limited(path: Path, display: str | None = None) -> bytes:
     """Read a file, refusing it before reading when it is larger than the configured limit."""
     name = display or str(path)
+    check_inside(path, name)
     try:
         size = path.stat().st_size
         if size > limits.MAX_FILE_BYTES:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Final
 
 from ghtotekton import __version__
+from ghtotekton.boundary import within
 from ghtotekton.check.drift import (
     FileDrift,
     Layout,
@@ -252,7 +253,16 @@ def notes(layout: Layout, committed: dict[str, str], fresh: dict[str, str]) -> l
 
 
 def run_check(layout: Layout, strict: bool) -> Outcome:
-    """Regenerate, compare, validate and judge; bad input raises InputError (exit 2)."""
+    """Regenerate, compare, validate and judge; bad input raises InputError (exit 2).
+
+    Nothing outside the repository is read: ``check`` runs on pull requests, and a symlink in
+    one must not bring a CI machine's file into the diff or the report.
+    """
+    with within(layout.root):
+        return _judge(layout, strict)
+
+
+def _judge(layout: Layout, strict: bool) -> Outcome:
     options = recorded_options(layout)
     regenerated = regenerate(layout, options)
     fresh = regenerated.result.files

@@ -47,6 +47,8 @@ class Interpolation:
     strict_required: bool = True
     """False turns ``${VAR:?msg}`` without a value into a warning and an empty string: the
     converter runs without CI's secrets, and must still see the rest of the file."""
+    quote_text: bool = True
+    """False keeps the text out of error messages: a ``.env`` value is often a local secret."""
     referenced: dict[str, None] = field(default_factory=dict)
     unset: dict[str, None] = field(default_factory=dict)
     warnings: list[Diagnostic] = field(default_factory=list)
@@ -59,7 +61,8 @@ class Interpolation:
         try:
             value, end = self._scan(text, 0, where, evaluate=True, in_braces=False)
         except TemplateError as exc:
-            raise InputError(Diagnostic(where, exc.message, exc.hint, rule="compose")) from None
+            message = exc.message if self.quote_text else "invalid interpolation in this value"
+            raise InputError(Diagnostic(where, message, exc.hint, rule="compose")) from None
         assert end == len(text)
         return value
 
@@ -256,7 +259,7 @@ def parse_env_text(
             raise InputError(
                 Diagnostic(
                     Position(file, lineno, col),
-                    f'.env line is not KEY=value: "{_short(line)}"',
+                    ".env line is not KEY=value",
                     "variable names start with a letter or _",
                     rule="compose",
                 )
@@ -271,7 +274,7 @@ def parse_env_text(
             raise InputError(
                 Diagnostic(
                     Position(file, lineno, col + key_match.end()),
-                    f'.env line is not KEY=value: "{_short(line)}"',
+                    ".env line is not KEY=value",
                     "write KEY=value; quote values with spaces",
                     rule="compose",
                 )
@@ -297,7 +300,7 @@ def parse_env_text(
         else:
             template = re.split(r"[ \t]#", raw, maxsplit=1)[0].rstrip()
         lookup = {**values, **env}
-        interp = Interpolation(lookup)
+        interp = Interpolation(lookup, quote_text=False)
         values[key] = interp.substitute(template, where)
         warnings.extend(interp.warnings)
     return values, warnings

@@ -21,6 +21,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ghtotekton.boundary import check_inside
 from ghtotekton.compose.interpolate import Interpolation, parse_env_text, read_env_file
 from ghtotekton.compose.merge import merge_files, merge_service
 from ghtotekton.compose.model import ComposeFile, Service, parse_volume
@@ -295,13 +296,13 @@ def _load_include(
     rel = entry["path"] if isinstance(entry["path"], list) else [entry["path"]]
     files = [base_dir / str(p) for p in rel]
     for f in files:
+        check_inside(f, _display(f, display_root))
         if not f.is_file():
             raise doc.error(where, f"included file {f} does not exist")
         if f.resolve() in seen:
             raise doc.error(where, f"`include` loops back to {f}")
-    sub_dir = base_dir / str(
-        entry.get("project_directory") or files[0].parent.relative_to(base_dir)
-    )
+    project_dir = entry.get("project_directory")
+    sub_dir = base_dir / str(project_dir) if project_dir else files[0].parent
     env_file = entry.get("env_file")
     env_files = None
     if env_file is not None:
@@ -413,7 +414,8 @@ def _check_top(doc: YamlDocument) -> None:
         raise InputError(
             Diagnostic(
                 doc.pos(()),
-                f"a compose file is a mapping with `services:`, got {kind_of(doc.data)}",
+                "a compose file is a mapping with `services:`, got "
+                + kind_of(doc.data, quote=False),
                 rule="compose",
             )
         )

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ghtotekton.boundary import within
 from ghtotekton.convert.rules import RuleSet
 from ghtotekton.convert.workflow import WorkflowConversion, convert_workflow
 from ghtotekton.github.loader import LoadedWorkflow
@@ -44,9 +45,11 @@ def convert_repositories(
         for display in repo.files:
             loaded = repo.workflows.get(display)
             if loaded is not None:
-                batch.conversions.append(
-                    convert_workflow(loaded, rules, repo, taken, split_gpu, shadow_compare)
-                )
+                with within(repo.root):  # compose files, .env, env_file: inside the repository
+                    conversion = convert_workflow(
+                        loaded, rules, repo, taken, split_gpu, shadow_compare
+                    )
+                batch.conversions.append(conversion)
                 batch.loaded.append(loaded)
         if progress is not None:
             progress(repo)

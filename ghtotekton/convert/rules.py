@@ -9,6 +9,7 @@ the job image, a runner's scheduling, ``drop`` with a reason, or ``manual`` with
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import functools
 import re
@@ -20,6 +21,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from ghtotekton.boundary import within
 from ghtotekton.errors import Diagnostic, InputError, Position
 from ghtotekton.github.uses import UsesRef
 from ghtotekton.pydantic_errors import Shapes, validate_document
@@ -236,18 +238,22 @@ class RuleSet:
 
     @classmethod
     def load(cls, user_dirs: Sequence[Path] = (), *, builtin: bool = True) -> RuleSet:
-        folders = [*user_dirs, *([builtin_mappings_dir()] if builtin else [])]
+        """User folders are read in the caller's repository scope (``check`` takes them from a
+        committed migration-map.json, so a pull request must not point them out of the tree);
+        the shipped table is the tool's own file and is read wherever the tool is installed."""
+        shipped = builtin_mappings_dir() if builtin else None
         rules: list[LoadedRule] = []
         errors: list[Diagnostic] = []
-        for folder in folders:
+        for folder in [*user_dirs, *([shipped] if shipped else [])]:
             if not folder.is_dir():
                 errors.append(Diagnostic(Position(str(folder)), "rule folder not found"))
                 continue
-            for path in sorted(folder.glob("*.y*ml")):
-                try:
-                    rules.extend(load_rule_file(path))
-                except InputError as exc:
-                    errors.extend(exc.diagnostics)
+            with within(None) if folder == shipped else contextlib.nullcontext():
+                for path in sorted(folder.glob("*.y*ml")):
+                    try:
+                        rules.extend(load_rule_file(path))
+                    except InputError as exc:
+                        errors.extend(exc.diagnostics)
         if errors:
             raise InputError(errors)
         return cls(rules)

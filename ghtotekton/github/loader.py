@@ -82,7 +82,7 @@ def workflow_from_document(doc: YamlDocument, path: Path) -> LoadedWorkflow:
         raise InputError(
             Diagnostic(
                 doc.pos(()),
-                f"a workflow must be a mapping, not {kind_of(doc.data)}",
+                f"a workflow must be a mapping, not {kind_of(doc.data, quote=False)}",
                 "start with keys such as `name:`, `on:` and `jobs:`",
             )
         )
@@ -111,7 +111,7 @@ def load_action(path: Path, display: str | None = None) -> LoadedAction:
         raise InputError(
             Diagnostic(
                 doc.pos(()),
-                f"an action file must be a mapping, not {kind_of(doc.data)}",
+                f"an action file must be a mapping, not {kind_of(doc.data, quote=False)}",
                 "an action.yml has `name`, `inputs` and `runs`",
             )
         )

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from ghtotekton.boundary import within
 from ghtotekton.errors import Diagnostic, InputError, Position
 from ghtotekton.github import model as m
 from ghtotekton.github.loader import LoadedAction, LoadedWorkflow, load_action, load_workflow
@@ -101,13 +102,15 @@ def repositories(paths: Sequence[Path]) -> Iterator[Repository]:
 
 
 def load_repository(files: Iterable[Path], root: Path | None) -> Repository:
-    """Load the given workflow files and everything local they use."""
+    """Load the given workflow files and everything local they use, none from outside ``root``
+    (a symlinked workflow or action folder that leads out is an error of that file)."""
     repo = Repository(root=root)
-    for path in files:
-        display = _display(path)
-        repo.files.append(display)
-        _load_workflow_into(repo, path, display)
-    _link(repo)
+    with within(root):
+        for path in files:
+            display = _display(path)
+            repo.files.append(display)
+            _load_workflow_into(repo, path, display)
+        _link(repo)
     return repo
 
 
