@@ -134,7 +134,14 @@ def _stream(zf: zipfile.ZipFile, info: zipfile.ZipInfo, dest: Path, bud: Budget,
     count = 0
     ratio_cap = max(info.compress_size, 1) * lim.max_ratio
     try:
-        with zf.open(info) as src, dest.open("xb") as out:
+        entry = zf.open(info)
+    except (zipfile.BadZipFile, NotImplementedError, ValueError, OSError) as exc:
+        # OSError: a header offset past the end of a truncated archive makes the seek fail
+        raise bundle_error(
+            name, f"corrupt or unsupported entry: {exc}", "re-create the zip"
+        ) from None
+    try:
+        with entry as src, dest.open("xb") as out:
             while chunk := src.read(_CHUNK):
                 count += len(chunk)
                 if count > lim.max_entry_bytes:
