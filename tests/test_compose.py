@@ -634,7 +634,9 @@ def test_environment_of_reads_env_files(tmp_path: Path) -> None:
         "    environment:\n      BOTH: inline\n      SHELL_VAR:\n",
     )
     project = load_compose([compose], {"SHELL_VAR": "s"})
-    env, warnings = project.environment_of("app")
-    assert env == {"FROM_FILE": "1", "BOTH": "inline", "SHELL_VAR": "s"}
-    assert len(warnings) == 1 and "generated.env" in warnings[0].message
-    assert warnings[0].position.line == 4
+    env = project.environment_of("app", {"SHELL_VAR": "s"})
+    assert env.values == {"FROM_FILE": "1", "BOTH": "inline", "SHELL_VAR": "s"}
+    assert set(env.local) == {"FROM_FILE"}  # BOTH is written in the compose file, over app.env
+    assert env.local["FROM_FILE"].origin.line == 1
+    assert len(env.warnings) == 1 and "generated.env" in env.warnings[0].message
+    assert env.warnings[0].position.line == 4

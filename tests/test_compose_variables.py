@@ -48,3 +48,25 @@ def test_each_variable_without_value_is_named_once_at_its_line(tmp_path: Path) -
     assert "required variable POSTGRES_PASSWORD" in str(by_name["PASSWORD"]["message"])
     assert "secretKeyRef for POSTGRES_PASSWORD" in str(by_name["PASSWORD"]["action"])
     assert by_name["DB"]["status"] == "partial" and by_name["DB"]["line"] == 6
+
+
+def test_other_compose_warnings_are_findings_of_their_own(tmp_path: Path) -> None:
+    """An ignored key is a `partial` finding at its line, an obsolete `version` a note; neither
+    is reported as a variable without a value."""
+    compose = "version: '3.8'\n" + COMPOSE.replace(
+        "    image: postgres:16\n", "    image: postgres:16\n    shm_sise: 1g\n"
+    )
+    conv = convert_repo(
+        tmp_path, {".github/workflows/ci.yml": WORKFLOW, "docker-compose.yml": compose}
+    )
+    [job] = conv.result.report["workflows"][0]["jobs"]
+    compose_findings = [f for f in job["findings"] if f.get("rule") == "compose"]
+    by_kind = {
+        ("version" if "obsolete" in str(f["message"]) else "key"): f for f in compose_findings
+    }
+    assert by_kind["key"]["status"] == "partial" and by_kind["key"]["line"] == 5
+    assert "shm_sise" in str(by_kind["key"]["message"])
+    assert "shm_size" in str(by_kind["key"]["action"])  # did you mean
+    assert by_kind["version"]["status"] == "converted" and by_kind["version"]["line"] == 1
+    variables = [f for f in job["findings"] if f.get("rule") == "compose-variable"]
+    assert all("variable" in str(f["message"]) for f in variables), variables

@@ -25,6 +25,25 @@ _NAME = re.compile(r"[_A-Za-z][_A-Za-z0-9]*")
 _OPERATORS = (":-", ":?", ":+", "-", "?", "+")
 
 
+SECRET_WORDS = ("PASSWORD", "PASSWD", "TOKEN", "SECRET", "KEY")
+"""Parts of a variable name that mark its value as a secret (case does not matter)."""
+
+VARIABLE_RULE = "compose-variable"
+LOCAL_SECRET_RULE = "compose-local-secret"
+
+
+def looks_secret(name: str) -> bool:
+    """Whether a variable's name says it holds a secret (``DB_PASSWORD``, ``API_TOKEN``...)."""
+    upper = name.upper()
+    return any(word in upper for word in SECRET_WORDS)
+
+
+def is_environment_value(path: PathKey) -> bool:
+    """``services.<name>.environment.<key or index>``: a value a container gets as a variable,
+    which the converter can take from a Secret instead of writing it out."""
+    return len(path) == 4 and path[0] == "services" and path[2] == "environment"
+
+
 class TemplateError(ValueError):
     """A malformed template or a required variable without value; the caller adds the place."""
 
@@ -49,10 +68,18 @@ class Interpolation:
     converter runs without CI's secrets, and must still see the rest of the file."""
     quote_text: bool = True
     """False keeps the text out of error messages: a ``.env`` value is often a local secret."""
+    local: Mapping[str, Position] = field(default_factory=dict)
+    """Variables whose value comes from a file on the developer's machine (``.env``), and where
+    each is set. Such values never reach the output as text: see :attr:`uses`."""
+    uses: dict[PathKey, set[str]] = field(default_factory=dict)
+    """Path of each string value -> the ``local`` variables its value was built from."""
     referenced: dict[str, None] = field(default_factory=dict)
     unset: dict[str, None] = field(default_factory=dict)
     warnings: list[Diagnostic] = field(default_factory=list)
     _warned: set[str] = field(default_factory=set)
+    _used: set[str] = field(default_factory=set)
+    _path: PathKey | None = None
+    """The string being walked: outside a container's environment a local secret becomes ''."""
 
     def substitute(self, text: str, where: Position) -> str:
         """``text`` with its variables replaced; InputError (at ``where``) when compose refuses."""
@@ -72,7 +99,14 @@ class Interpolation:
 
     def _walk(self, value: Any, path: PathKey, doc: YamlDocument) -> Any:
         if isinstance(value, str):
-            return self.substitute(value, doc.pos(path))
+            self._used, self._path = set(), path
+            try:
+                out = self.substitute(value, doc.pos(path))
+            finally:
+                self._path = None
+            if self._used:
+                self.uses.setdefault(path, set()).update(self._used)
+            return out
         if isinstance(value, dict):
             return {k: self._walk(v, (*path, k), doc) for k, v in value.items()}
         if isinstance(value, list):
@@ -131,7 +165,7 @@ class Interpolation:
                 )
             raise _invalid(text, start)
         self._note(name)
-        value = self.env.get(name) if evaluate else None
+        value = self._value(name, where) if evaluate else None
         is_set = evaluate and name in self.env
         needs_word = evaluate and _needs_word(operator, is_set, value or "")
         word, pos = self._scan(
@@ -159,7 +193,7 @@ class Interpolation:
         if not evaluate:
             return ""
         if name in self.env:
-            return self.env[name]
+            return self._value(name, where) or ""
         self._warn(
             name,
             where,
@@ -168,13 +202,33 @@ class Interpolation:
         )
         return ""
 
-    def _warn(self, name: str, where: Position, message: str, hint: str) -> None:
+    def _value(self, name: str, where: Position) -> str | None:
+        """A set variable's value. One from a local file is recorded in :attr:`uses`; a secret
+        one outside a container's environment is '' and a warning, so it is never written out
+        (a Secret can feed an env var, not an image name or a command line)."""
+        if name in self.local and self._path is not None:
+            self._used.add(name)
+            if looks_secret(name) and not is_environment_value(self._path):
+                self._warn(
+                    name,
+                    where,
+                    f"{name} comes from {self.local[name]}, a file on the developer's machine, "
+                    "and is used outside a container's environment: the output has '' there, "
+                    "never the secret",
+                    f"pass it as an environment variable (`environment: [{name}]`) and read it "
+                    "there, so the Task can take it from a Secret",
+                    rule=LOCAL_SECRET_RULE,
+                )
+                return ""
+        return self.env.get(name)
+
+    def _warn(
+        self, name: str, where: Position, message: str, hint: str, rule: str = VARIABLE_RULE
+    ) -> None:
         """One warning per variable, at its first use, as compose warns once."""
         if name not in self._warned:
             self._warned.add(name)
-            self.warnings.append(
-                Diagnostic(where, message, hint, severity="warning", rule="compose")
-            )
+            self.warnings.append(Diagnostic(where, message, hint, severity="warning", rule=rule))
 
     def _note(self, name: str) -> None:
         self.referenced.setdefault(name, None)

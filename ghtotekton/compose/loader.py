@@ -14,8 +14,9 @@ on every machine, and in CI the variables come from the workflow, which the conv
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,25 @@ OVERRIDE_FILE_NAMES = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class LocalValue:
+    """A container variable whose value comes from a file on the developer's machine."""
+
+    origin: Position
+    """Where it is set (an ``env_file`` line, or the ``.env`` line of the variable it reads)."""
+    names: frozenset[str]
+    """The ``.env`` variables its value was built from (empty for an ``env_file`` value)."""
+
+
+@dataclass(slots=True)
+class ContainerEnv:
+    """A service's environment as the converter writes it: values, and which are local."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    local: dict[str, LocalValue] = field(default_factory=dict)
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+
 @dataclass(slots=True)
 class ComposeProject:
     """The merged, validated project, with where each part came from.
@@ -57,6 +77,12 @@ class ComposeProject:
     unset_variables: list[str] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
     positions: dict[PathKey, Position] = field(default_factory=dict)
+    local_uses: dict[PathKey, set[str]] = field(default_factory=dict)
+    """Path of a string value -> the variables from ``.env`` (a local file) it was built from."""
+    local_origin: dict[str, Position] = field(default_factory=dict)
+    """Where each ``.env`` variable is set."""
+    display_root: Path | None = None
+    """File names in messages are relative to it (the repository root)."""
 
     @property
     def services(self) -> dict[str, Service]:
@@ -84,21 +110,28 @@ class ComposeProject:
             p = p[:-1]
         return Position(self.displays[0], 1, 1)
 
-    def environment_of(self, service: str) -> tuple[dict[str, str], list[Diagnostic]]:
-        """A service's container variables: its ``env_file``s, then ``environment`` over them.
+    def environment_of(self, service: str, shell: Mapping[str, str]) -> ContainerEnv:
+        """A service's container variables: its ``env_file``s, then ``environment`` over them,
+        with the ones whose value comes from a file on the developer's machine marked.
 
         A missing ``env_file`` is a warning even when ``required``: in CI such files are often
-        written by an earlier step, so the converter must keep going and say so.
+        written by an earlier step, so the converter must keep going and say so. One outside the
+        repository is a warning too, and is not read.
         """
         svc = self.model.services[service]
-        out: dict[str, str] = {}
-        warnings: list[Diagnostic] = []
+        out = ContainerEnv()
         for i, env_file in enumerate(svc.env_file):
             path = self.project_dir / env_file.path
             where = self.pos(("services", service, "env_file", i))
+            shown = _display(path, self.display_root)
+            try:
+                check_inside(path, shown)
+            except InputError as exc:
+                out.warnings.append(replace(exc.diagnostics[0], position=where, severity="warning"))
+                continue
             if not path.is_file():
                 if env_file.required:
-                    warnings.append(
+                    out.warnings.append(
                         Diagnostic(
                             where,
                             f'env_file "{env_file.path}" does not exist here',
@@ -108,12 +141,31 @@ class ComposeProject:
                         )
                     )
                 continue
-            text = read_limited(path, str(path)).decode("utf-8", errors="replace")
-            values, more = parse_env_text(text, str(path), self.env)
-            out.update(values)
-            warnings += more
-        out.update(svc.resolved_environment(self.env))
-        return out, warnings
+            text = read_limited(path, shown).decode("utf-8", errors="replace")
+            values, more = parse_env_text(text, shown, self.env)
+            for key, value in values.items():
+                out.values[key] = value
+                out.local[key] = LocalValue(Position(shown, *_env_line(text, key)), frozenset())
+            out.warnings += more
+        for key, value in svc.resolved_environment(shell).items():
+            out.values[key] = value
+            out.local.pop(key, None)
+            names = self._local_names(service, key)
+            if names:
+                first = sorted(names)[0]
+                out.local[key] = LocalValue(self.local_origin[first], frozenset(names))
+        return out
+
+    def _local_names(self, service: str, key: str) -> set[str]:
+        """The ``.env`` variables the value of ``environment.<key>`` was built from (both the
+        mapping and the list form of ``environment``)."""
+        names = set(self.local_uses.get(("services", service, "environment", key), set()))
+        written = (self.data.get("services") or {}).get(service, {}).get("environment")
+        if isinstance(written, list):
+            for i, item in enumerate(written):
+                if isinstance(item, str) and item.split("=", 1)[0] == key:
+                    names |= self.local_uses.get(("services", service, "environment", i), set())
+        return names
 
 
 def find_compose_files(folder: Path, *, root: Path | None = None) -> list[Path]:
@@ -176,6 +228,9 @@ def load_compose(
         unset_variables=list(raw.interp.unset),
         warnings=raw.warnings,
         positions=raw.positions,
+        local_uses=raw.interp.uses,
+        local_origin=dict(raw.interp.local),
+        display_root=display_root,
     )
     _check_dependencies(project)
     return project
@@ -205,16 +260,19 @@ def _load_raw(
     displays = [_display(p, display_root) for p in paths]
     warnings: list[Diagnostic] = []
     dotenv: dict[str, str] = {}
+    local: dict[str, Position] = {}
     candidates = env_files if env_files is not None else [pdir / ".env"]
     for env_path in candidates:
-        if env_files is None and not env_path.is_file():
+        if env_files is None and not env_path.is_file() and not env_path.is_symlink():
             continue
-        values, more = read_env_file(
-            env_path, {**dotenv, **shell}, _display(env_path, display_root)
-        )
+        shown = _display(env_path, display_root)
+        values, more = read_env_file(env_path, {**dotenv, **shell}, shown)
+        text = read_limited(env_path, shown).decode("utf-8", errors="replace")
+        local.update({k: Position(shown, *_env_line(text, k)) for k in values if k not in shell})
         dotenv.update(values)
         warnings += more
-    interp = Interpolation({**dotenv, **shell}, strict_required)  # the shell wins over .env
+    # The shell wins over .env; what .env alone sets is local, never copied into the output.
+    interp = Interpolation({**dotenv, **shell}, strict_required, local=local)
 
     docs: list[YamlDocument] = []
     errors: list[Diagnostic] = []
@@ -260,6 +318,9 @@ def _load_raw(
                 interp.referenced.setdefault(name, None)
             for name in sub.interp.unset:
                 interp.unset.setdefault(name, None)
+            for path_key, names in sub.interp.uses.items():
+                interp.uses.setdefault(path_key, set()).update(names)
+            interp.local = {**sub.interp.local, **interp.local}
     merged.pop("include", None)
     merged = _resolve_extends(merged, positions, pdir, interp, display_root)
     return _Raw(displays, merged, interp, warnings, positions, key_positions)
@@ -394,6 +455,16 @@ def _rebase_volume(volume: Any, rebase: Any) -> Any:
     ) and str(long["source"]).startswith("."):
         return {**long, "source": rebase(long["source"])}
     return volume
+
+
+def _env_line(text: str, key: str) -> tuple[int, int]:
+    """Line and column where an env file sets ``key`` (the last time), for a finding."""
+    found = (0, 0)
+    pattern = re.compile(rf"^[ \t]*(?:export[ \t]+)?{re.escape(key)}[ \t]*(?:=|$)")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if pattern.match(line):
+            found = (number, len(line) - len(line.lstrip()) + 1)
+    return found
 
 
 def _display(path: Path, root: Path | None) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 from ghtotekton.convert.claims import CACHE, SHARED
 from ghtotekton.convert.run_spec import CLAIM_SIZE
-from ghtotekton.convert.secret_scope import SECRETS
+from ghtotekton.convert.secret_scope import SECRETS, VARS_CONFIGMAP
 from ghtotekton.convert.triggers import WEBHOOK_SECRET
 from ghtotekton.convert.workflow import WorkflowConversion
 from ghtotekton.tekton import versions
@@ -28,6 +28,7 @@ def cluster_requirements(
     tolerations: list[dict[str, Any]] = []
     gpu_resources: set[str] = set()
     shared = cache = False
+    config_vars: set[str] = set()
     for conv in conversions:
         if conv.pipeline is None:
             continue
@@ -54,11 +55,22 @@ def cluster_requirements(
                             gpu_resources.add(name)
         shared |= SHARED in conv.workspaces
         cache |= CACHE in conv.workspaces
+        config_vars |= _config_keys(conv.tasks)
     commands = []
     if secrets:
         keys = " ".join(f"--from-literal={s}=..." for s in sorted(secrets))
         commands.append(
             {"secret": SECRETS, "command": f"kubectl create secret generic {SECRETS} {keys}"}
+        )
+    if config_vars:
+        keys = " ".join(f"--from-literal={k}=..." for k in sorted(config_vars))
+        commands.append(
+            {
+                "configmap": VARS_CONFIGMAP,
+                "command": f"kubectl create configmap {VARS_CONFIGMAP} {keys}",
+                "why": "GitHub configuration variables (`vars.X`) and values that came from a "
+                "local file (`.env`, `env_file`), one key each",
+            }
         )
     if triggers and conversions:
         commands.append(
@@ -99,6 +111,21 @@ def cluster_requirements(
     }
 
 
+def _config_keys(tasks: list[dict[str, Any]]) -> set[str]:
+    """Keys of the ``github-vars`` ConfigMap any container of these Tasks reads."""
+    keys: set[str] = set()
+    for task in tasks:
+        spec = task["spec"]
+        containers = [spec.get("stepTemplate") or {}, *(spec.get("steps") or [])]
+        containers += spec.get("sidecars") or []
+        for container in containers:
+            for entry in container.get("env") or []:
+                ref = (entry.get("valueFrom") or {}).get("configMapKeyRef") or {}
+                if ref.get("name") == VARS_CONFIGMAP:
+                    keys.add(str(ref.get("key")))
+    return keys
+
+
 def render_cluster(req: dict[str, Any]) -> list[str]:
     """The Markdown section."""
     flags = req["feature_flags"]
@@ -129,7 +156,10 @@ def render_cluster(req: dict[str, Any]) -> list[str]:
     for item in req["storage"]:
         out.append(f"- Storage: {item}.")
     if req["secrets"]:
-        out += ["", "Secrets to create:", "", "```sh"]
+        kinds = (
+            "Secrets and ConfigMaps" if any("configmap" in s for s in req["secrets"]) else "Secrets"
+        )
+        out += ["", f"{kinds} to create:", "", "```sh"]
         out.extend(s["command"] for s in req["secrets"])
         out.append("```")
     return out

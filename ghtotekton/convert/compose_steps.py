@@ -24,11 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from ghtotekton.compose import ComposeCall, ComposeProject, Service, load_compose
+from ghtotekton.compose.interpolate import VARIABLE_RULE, looks_secret
 from ghtotekton.compose.loader import find_compose_files
 from ghtotekton.convert.findings import Finding, Status
 from ghtotekton.convert.image_variants import ImageVariant, marker, variant_of
 from ghtotekton.convert.naming import dns_label
-from ghtotekton.errors import GhToTektonError, Position
+from ghtotekton.convert.secret_scope import SECRETS, VARS_CONFIGMAP
+from ghtotekton.errors import Diagnostic, GhToTektonError, Position
 
 SOURCE = "$(workspaces.source.path)"
 KEEPALIVE = re.compile(
@@ -79,6 +81,10 @@ class ComposeSession:
     """Image params whose image differs per matrix cell (``image_variants.py``)."""
     marked: ComposeProject | None = None
     """The compose files of the current call read with markers for ``matrix_env``."""
+    secrets: set[str] = field(default_factory=set)
+    """Keys of ``github-secrets`` the Task reads (values of local files, secret-looking)."""
+    config_vars: set[str] = field(default_factory=set)
+    """Keys of the ``github-vars`` ConfigMap the Task reads (other values of local files)."""
 
 
 @dataclass(slots=True)
@@ -329,14 +335,15 @@ def _snapshot(session: ComposeSession) -> tuple[Any, ...]:
     return (
         dict(session.started), list(session.sidecars), dict(session.volumes),
         set(session.host_aliases), dict(session.image_params), session.gpu, set(session.noted),
-        dict(session.image_variants),
+        dict(session.image_variants), set(session.secrets), set(session.config_vars),
     )  # fmt: skip
 
 
 def _restore(session: ComposeSession, saved: tuple[Any, ...]) -> None:
     """Undo what compose calls set up when their script falls back to a manual stub."""
     (session.started, session.sidecars, session.volumes, session.host_aliases,
-     session.image_params, session.gpu, session.noted, session.image_variants) = saved  # fmt: skip
+     session.image_params, session.gpu, session.noted, session.image_variants,
+     session.secrets, session.config_vars) = saved  # fmt: skip
 
 
 def _worse(out: ComposeOutcome, status: Status) -> None:
@@ -422,6 +429,9 @@ def _unset_variables(project: ComposeProject, session: ComposeSession, out: Comp
         if key in session.noted:
             continue
         session.noted.add(key)
+        if diag.rule != VARIABLE_RULE:
+            out.findings.append(_compose_note(diag))
+            continue
         required = diag.message.startswith("required variable")
         found = _VARIABLE.search(diag.message)
         name = found.group(1) if found else "it"
@@ -581,11 +591,81 @@ def _up(
             )
             continue
         out.reasons.append(f"service `{svc}` runs as a sidecar")
-        session.sidecars.append(_sidecar(service, session, step_env, out, where))
+        session.sidecars.append(_sidecar(service, project, session, step_env, out, where))
+
+
+def _compose_note(diag: Diagnostic) -> Finding:
+    """A compose warning that is not about a variable (an ignored key, a local secret kept out
+    of the output, an ``env_file`` not read), at its line."""
+    status: Status = "converted" if "obsolete" in diag.message else "partial"
+    return Finding(
+        status,
+        f"`{diag.position.file}`: {diag.message}",
+        diag.position,
+        rule=diag.rule or "compose",
+        action=diag.hint,
+    )
+
+
+def _container_env(
+    service: Service,
+    project: ComposeProject,
+    session: ComposeSession,
+    step_env: dict[str, str],
+    out: ComposeOutcome,
+) -> dict[str, dict[str, Any]]:
+    """A container's env entries by name: its ``env_file``s and ``environment``.
+
+    A value that comes from a file on the developer's machine (``.env``, an ``env_file``) is
+    never written out: the entry reads it from ``github-secrets`` when its name (or a variable
+    it is built from) looks secret, else from the ``github-vars`` ConfigMap, both optional as
+    unset GitHub secrets and variables are empty; the report says what to create.
+    """
+    env = project.environment_of(service.name, {**session.env, **step_env})
+    for diag in env.warnings:
+        if f"env:{diag.position}:{diag.message}" not in session.noted:
+            session.noted.add(f"env:{diag.position}:{diag.message}")
+            out.findings.append(_compose_note(diag))
+    entries: dict[str, dict[str, Any]] = {}
+    for key, value in env.values.items():
+        local = env.local.get(key)
+        if local is None:
+            entries[key] = {"name": key, "value": value}
+            continue
+        secret = looks_secret(key) or any(looks_secret(n) for n in local.names)
+        store, ref, keys = (
+            (SECRETS, "secretKeyRef", session.secrets)
+            if secret
+            else (VARS_CONFIGMAP, "configMapKeyRef", session.config_vars)
+        )
+        keys.add(key)
+        entries[key] = {
+            "name": key,
+            "valueFrom": {ref: {"name": store, "key": key, "optional": True}},
+        }
+        noted = f"local:{service.name}:{key}"
+        if noted not in session.noted:
+            session.noted.add(noted)
+            kind = "Secret" if secret else "ConfigMap"
+            create = "secret generic" if secret else "configmap"
+            out.findings.append(
+                Finding(
+                    "converted",
+                    f"`{key}` of service `{service.name}` takes its value from {local.origin}, "
+                    f"a file on the developer's machine: the Task reads it from {kind} `{store}` "
+                    f"(key `{key}`), and the value is not copied into the output",
+                    local.origin,
+                    rule="compose-local-value",
+                    action=f"kubectl create {create} {store} --from-literal={key}=... (with "
+                    "the other keys of the report)",
+                )
+            )
+    return entries
 
 
 def _sidecar(
     service: Service,
+    project: ComposeProject,
     session: ComposeSession,
     step_env: dict[str, str],
     out: ComposeOutcome,
@@ -599,9 +679,9 @@ def _sidecar(
         sidecar["command"] = service.entrypoint_argv()
     if service.command_argv():
         sidecar["args"] = service.command_argv()
-    env = service.resolved_environment({**session.env, **step_env})
+    env = _container_env(service, project, session, step_env, out)
     if env:
-        sidecar["env"] = [{"name": k, "value": v} for k, v in env.items()]
+        sidecar["env"] = list(env.values())
     if service.working_dir:
         sidecar["workingDir"] = service.working_dir
     probe = _readiness(service)
@@ -673,13 +753,13 @@ def _run_or_exec(
         return
     line = " ".join([*(shlex.quote(a) for a in entry), command_text]).strip()
     step: dict[str, Any] = {"name": name, "image": _image_of(service, session, out, where)}
-    env = service.resolved_environment({**session.env, **step_env})
+    env = _container_env(service, project, session, step_env, out)
     for key, value in call.env.items():
         if value is None:
             if key in step_env:
-                env[key] = step_env[key]
+                env[key] = {"name": key, "value": step_env[key]}
         else:
-            env[key] = value
+            env[key] = {"name": key, "value": value}
     binds = _bind_targets(service, project, session)
     container_dir = call.workdir or service.working_dir
     step["workingDir"] = _host_dir(container_dir, binds) if container_dir else _source(workdir)
@@ -688,7 +768,7 @@ def _run_or_exec(
         for target, host in sorted(binds.items())
     ]
     if env:
-        step["env"] = [{"name": k, "value": v} for k, v in env.items()]
+        step["env"] = list(env.values())
     user = call.user or service.user
     if user:
         uid = user.split(":")[0]

@@ -410,6 +410,7 @@ def convert_job(
             )
 
     if ctx.compose is not None:
+        secrets |= ctx.compose.secrets  # values of local files, read from github-secrets
         for image_param in ctx.compose.image_params.values():
             params.append(image_param)
             pt_params.append(

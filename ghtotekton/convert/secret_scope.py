@@ -20,6 +20,8 @@ from collections.abc import Iterable
 from typing import Any
 
 SECRETS = "github-secrets"
+VARS_CONFIGMAP = "github-vars"
+"""The ConfigMap that holds GitHub's configuration variables (``vars.X``), one key each."""
 """The one Secret that holds the workflow's secrets, a key each (``valueFrom`` entries name it)."""
 
 

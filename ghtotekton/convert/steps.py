@@ -41,7 +41,7 @@ from ghtotekton.convert.rules import (
     render,
     render_step,
 )
-from ghtotekton.convert.secret_scope import SECRETS
+from ghtotekton.convert.secret_scope import SECRETS, VARS_CONFIGMAP
 from ghtotekton.errors import InputError, Position
 from ghtotekton.github import expressions as ex
 from ghtotekton.github import model as m
@@ -658,7 +658,7 @@ def apply_shell_values(step: dict[str, Any], *, job_level: bool = False) -> bool
 
 def value_from(key: str, src: cx.Source) -> dict[str, Any]:
     ref = "secretKeyRef" if src.kind == "secret" else "configMapKeyRef"
-    store = SECRETS if src.kind == "secret" else "github-vars"
+    store = SECRETS if src.kind == "secret" else VARS_CONFIGMAP
     return {"name": key, "valueFrom": {ref: {"name": store, "key": src.secret_key}}}
 
 
