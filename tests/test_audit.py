@@ -7,10 +7,11 @@ import io
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from ghtotekton.cli import app
-from tests.conftest import FIXTURES
+from tests.conftest import CORPUS, FIXTURES, need_shared
 
 CI = """\
 on: push
@@ -48,7 +49,10 @@ def test_text_report_names_classes_and_manual_work(tmp_path: Path) -> None:
     assert "1 workflow(s): 0 successful (0.0%), 1 partially successful (100.0%)" in out
     assert "4 step(s): 3 known (75.0%), 1 unknown (25.0%)" in out
     # DEPLOY_TOKEN, and GITHUB_TOKEN: the checkout's token when the step gives none
-    assert "2 secret(s) to create, 1 runner label set(s) to map, 1 action(s) to review" in out
+    assert (
+        "2 secret(s) to create (in 2 Secret/ConfigMap object(s), the webhook's included), 1 "
+        "runner label set(s) to map, 1 action(s) to review" in out
+    )
     assert not list(root.rglob("*.yaml")), "audit must not write anything"
 
 
@@ -95,3 +99,28 @@ def test_demo_fixture_audits_cleanly() -> None:
     result = CliRunner().invoke(app, ["audit", str(FIXTURES / "gpu-notebook")])
     assert result.exit_code == 0, result.output
     assert "gpu-notebooks.yml" in result.stdout
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize(
+    "name",
+    [
+        "fastapi__full-stack-fastapi-template",
+        "psf__requests",
+        "NVIDIA__cccl",
+        "sgl-project__sglang",
+        "astral-sh__uv",
+    ],
+)
+def test_audit_and_convert_agree_on_classes_and_secrets(name: str, tmp_path: Path) -> None:
+    """One computation for both: the classes, the step counts and the Secrets to create."""
+    root = need_shared(CORPUS / name)
+    audited = CliRunner().invoke(app, ["audit", "--format", "json", str(root)])
+    converted = CliRunner().invoke(app, ["convert", str(root), "-o", str(tmp_path / "out")])
+    assert converted.exit_code in (0, 1, 2), converted.stderr
+    report = json.loads((tmp_path / "out" / "migration-report.json").read_text())
+    migration = json.loads(audited.stdout)["migration"]
+    assert migration["summary"] == report["summary"]
+    assert migration["manual_tasks"] == report["manual_tasks"]
+    assert migration["cluster_requirements"]["secrets"] == report["cluster_requirements"]["secrets"]
+    assert [w["class"] for w in migration["workflows"]] == [w["class"] for w in report["workflows"]]

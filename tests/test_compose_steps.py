@@ -131,9 +131,9 @@ def test_down_pull_and_logs_are_dropped_with_reasons(tmp_path: Path) -> None:
     _, _, job = _convert(
         tmp_path,
         "      - run: docker compose pull\n      - run: docker compose logs db\n"
-        "      - run: docker compose down -v\n",
+        "      - run: docker compose down -v\n      - run: make test\n",
     )
-    assert [s.status for s in job.steps] == ["dropped", "dropped", "dropped"]
+    assert [s.status for s in job.steps] == ["dropped", "dropped", "dropped", "converted"]
     assert "kubelet pulls" in job.steps[0].reason
     assert "pod logs" in job.steps[1].reason
     assert "TaskRun ends" in job.steps[2].reason

@@ -287,3 +287,57 @@ def test_mounts_a_pod_cannot_have_are_said_never_dropped_silently(tmp_path: Path
     for mount in ("/var/run/docker.sock", "`/`", "/etc/ssl:/etc/ssl", "cache:/cache", "/srv/pg"):
         assert mount in said, mount
     assert "./data" not in said  # a bind of the checkout is kept (the step links it)
+
+
+PROTECTED = """\
+on: [push, pull_request]
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - run: make
+  deploy:
+    needs: build
+    environment: production
+    runs-on: ubuntu-latest
+    steps:
+      - run: ./deploy.sh
+        env:
+          KEY: ${{ secrets.PROD_KEY }}
+"""
+
+
+def test_a_job_of_an_environment_waits_for_an_approval_param(tmp_path: Path) -> None:
+    """GitHub holds it for the environment's protection rules; Tekton has none, so the task runs
+    only when a person sets the param no trigger sets, and the finding is `manual`."""
+    result = _result(tmp_path, PROTECTED)
+    when = _when(result)
+    assert {"input": "$(params.approve-production)", "operator": "in", "values": ["approved"]} in (
+        when["deploy"] or []
+    )
+    assert not when["build"]
+    params = {p["name"]: p for p in result.conversions[0].pipeline["spec"]["params"]}
+    assert params["approve-production"]["default"] == ""
+    found = [f for f in _findings(result.report) if f["rule"] == "environment"]
+    assert [f["status"] for f in found] == ["manual"]
+    assert "approve-production=approved" in found[0]["action"]
+    for trigger in result.files:
+        if "triggers/" in trigger:
+            assert "approve-production" not in result.files[trigger]
+
+
+@pytest.mark.parametrize(("approval", "runs"), [(None, False), ("approved", True), ("yes", False)])
+def test_tekton_runs_the_deploy_only_once_approved(
+    tmp_path: Path, approval: str | None, runs: bool
+) -> None:
+    from tests import oracle
+    from tests.converted import convert_repo
+
+    converted = convert_repo(tmp_path, {".github/workflows/ci.yml": PROTECTED})
+    result = oracle.run(
+        converted.out,
+        converted.out / "examples" / "ci-run.yaml",
+        params={"approve-production": approval} if approval else None,
+    )
+    assert "build" in result.by_task, result.explain()
+    assert ("deploy" in result.by_task) is runs, result.explain()

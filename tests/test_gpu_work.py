@@ -55,7 +55,7 @@ jobs:
     steps:
       - uses: actions/checkout@v4
       - run: nvidia-smi
-      - run: pip install -e .
+      - run: make build
       - run: pytest tests/gpu
 """
 
@@ -82,7 +82,16 @@ def test_unknown_commands_keep_the_gpu_when_the_gpu_work_is_not_known(tmp_path: 
     holders, _ = _gpu_steps(tmp_path, GPU_TESTS)
     held = sorted(n for names in holders.values() for n in names)
     assert "run-4" in held  # pytest tests/gpu
-    assert "run-3" not in held  # pip install
+    assert "run-3" not in held  # make build
+
+
+def test_a_job_kept_whole_runs_its_gpu_steps_in_one_container(tmp_path: Path) -> None:
+    """`pip install` outside the workspace keeps the job one task (a split would lose it); its
+    GPU steps then share one container, so the pod requests the GPU once."""
+    holders, messages = _gpu_steps(tmp_path, GPU_TESTS.replace("make build", "pip install -e ."))
+    held = [n for names in holders.values() for n in names]
+    assert held == ["run-2"], holders  # nvidia-smi, pip install and pytest in one step
+    assert any("from `run-2` to `run-4`" in m for m in messages)
 
 
 def test_a_cd_to_the_workspace_expression_converts(tmp_path: Path) -> None:

@@ -176,11 +176,21 @@ def judge(case: Case, result: oracle.RunResult, failed: tuple[str, str] | None) 
     return problems
 
 
+def approvals(case: Case) -> dict[str, str]:
+    """Every environment approval of the run, given: GitHub's reviewers approve a deploy, so the
+    run compared with GitHub's is the one a person started with the approval params set."""
+    docs = yaml.safe_load_all(case.run_file.read_text())
+    names = [p["name"] for d in docs if d for p in d["spec"].get("params") or []]
+    return {n: "approved" for n in names if n.startswith("approve-")}
+
+
 def check_case(case: Case, outcome: str) -> None:
     failed = first_failable(case) if outcome == "failure" else None
     if outcome == "failure" and failed is None:
         pytest.skip("no job GitHub runs unconditionally to fail")
-    result = oracle.run(case.root, case.run_file, fail=failed[1] if failed else None)
+    result = oracle.run(
+        case.root, case.run_file, params=approvals(case), fail=failed[1] if failed else None
+    )
     if failed and not result.data["failInjected"]:
         pytest.skip(f"the task to fail ({failed[1]}) did not run: {result.skipped.get(failed[1])}")
     problems = judge(case, result, failed)

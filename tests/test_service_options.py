@@ -75,3 +75,47 @@ def test_a_service_with_a_health_check_gets_a_readiness_probe(tmp_path: Path) ->
     assert sidecar["readinessProbe"]["failureThreshold"] == 5
     job = result.conversions[0].jobs[0]
     assert not any("options" in f.message for f in job.findings)
+
+
+def test_what_a_job_container_or_service_loses_is_a_finding_at_its_own_line(
+    tmp_path: Path,
+) -> None:
+    """Each dropped option, mount or port is reported at the key that holds it, so a person can
+    jump to it; not at the job's first line."""
+    from tests.converted import convert_repo
+
+    workflow = textwrap.dedent(
+        """\
+        on: push
+        jobs:
+          test:
+            runs-on: ubuntu-latest
+            container:
+              image: python:3.12
+              options: --cpus 2
+              volumes:
+                - /var/run/docker.sock:/var/run/docker.sock
+            services:
+              db:
+                image: postgres:16
+                ports: ["5432:5432"]
+                volumes: ["/etc:/host-etc"]
+                options: --health-cmd pg_isready --shm-size 1g
+            steps:
+              - run: pytest
+        """
+    )
+    conv = convert_repo(tmp_path, {".github/workflows/ci.yml": workflow})
+    [job] = conv.result.report["workflows"][0]["jobs"]
+    lines = {f["message"]: f["line"] for f in job["findings"]}
+    by_text = {
+        "container options": 7,
+        "the job container mounts": 8,
+        "service `db` is reached": 13,
+        "service `db` mounts": 14,
+        "service `db`: options": 15,
+    }
+    for start, line in by_text.items():
+        hits = [f for f in job["findings"] if f["message"].startswith(start)]
+        assert hits, (start, lines)
+        assert hits[0]["line"] == line, (start, hits[0])

@@ -70,9 +70,11 @@ def _runtime_findings(found: list[Diagnostic]) -> list[str]:
 # `make test` stopped counting as a CPU build (one accelerate job's test steps each keep the GPU
 # they need, which the misclassification had hidden: 70 GPU pods); 74 once a variable only
 # `$GITHUB_ENV` sets is read by the step's shell, an input reads the step's own later variable,
-# and GPU containers get no device list of ours (0 env references: 70 GPU pods, 4 placements).
+# and GPU containers get no device list of ours (0 env references: 70 GPU pods, 4 placements);
+# 69 once a job that stays one task runs its GPU steps as one step (65 GPU pods), although 18
+# more jobs stay whole because their steps change the environment a split would lose.
 # The count may only go down; the rules already at zero must stay there.
-RUNTIME_FINDINGS_ON_CORPUS = 74
+RUNTIME_FINDINGS_ON_CORPUS = 69
 RUNTIME_RULES_AT_ZERO_ON_CORPUS = frozenset(
     {"tekton/env-reference-order", "tekton/one-pvc-per-taskrun", "tekton/gpu-visible"}
 )

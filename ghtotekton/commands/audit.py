@@ -20,8 +20,9 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from ghtotekton.convert.batch import convert_repositories
-from ghtotekton.convert.report import build_report, render_markdown
+from ghtotekton.convert.batch import Batch, convert_repositories
+from ghtotekton.convert.engine import Options, Targeted, plan_target
+from ghtotekton.convert.report import render_markdown
 from ghtotekton.convert.rules import RuleSet
 from ghtotekton.convert.workflow import WorkflowConversion
 from ghtotekton.errors import ExitCode
@@ -30,7 +31,7 @@ from ghtotekton.github.inventory import repository_inventory
 
 def run(*, paths: list[Path], format: str = "text", mappings: list[Path] | None = None) -> int:
     conversions, failed, inventories = _audit_all(paths, mappings or [])
-    report = build_report(conversions, failed)
+    report = Targeted(Batch(conversions, failed), [], {}).report(Options())
     out = sys.stdout
     if format == "json":
         document = {"migration": report, "repositories": inventories}
@@ -50,6 +51,7 @@ Audited = tuple[list[WorkflowConversion], dict[str, list[str]], list[dict[str, A
 def _audit_one(path: Path, mappings: list[Path]) -> Audited:
     """One PATH argument in a worker process: its conversions, failures and inventory."""
     batch = convert_repositories([path], _rules(tuple(mappings)))
+    plan_target(batch, Options(mappings=list(mappings)))  # the target's findings, as convert
     return (
         batch.conversions,
         batch.failed,
@@ -127,8 +129,10 @@ def _text(report: dict[str, Any], inventories: list[dict[str, Any]]) -> str:
     lines.append(f"{s['workflows']} workflow(s): {wf_classes}")
     lines.append(f"{s['steps']} step(s): {step_classes}")
     manual = report["manual_tasks"]
+    stores = report["cluster_requirements"]["secrets"]  # the Secrets convert's report creates
     lines.append(
-        f"manual tasks: {len(manual['secrets'])} secret(s) to create, "
+        f"manual tasks: {len(manual['secrets'])} secret(s) to create "
+        f"(in {len(stores)} Secret/ConfigMap object(s), the webhook's included), "
         f"{len(manual['runner_labels'])} runner label set(s) to map, "
         f"{len(manual['actions_to_review'])} action(s) to review "
         "(`--format markdown` lists them)"

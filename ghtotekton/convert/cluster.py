@@ -72,7 +72,7 @@ def cluster_requirements(
                 "local file (`.env`, `env_file`), one key each",
             }
         )
-    if triggers and conversions:
+    if triggers and any(conv.pipeline is not None for conv in conversions):
         commands.append(
             {
                 "secret": WEBHOOK_SECRET["secretName"],

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ghtotekton.convert.batch import convert_repositories
+from ghtotekton.convert.batch import Batch, convert_repositories
 from ghtotekton.convert.github_bundle import github_side
+from ghtotekton.convert.next_steps import next_steps
 from ghtotekton.convert.pac import render_pac  # Pipelines-as-Code (issue 5)
 from ghtotekton.convert.report import build_report, migration_map, render_markdown
 from ghtotekton.convert.rules import RuleSet
@@ -70,6 +71,34 @@ class Result:
     files: dict[str, str]
 
 
+@dataclass(slots=True)
+class Targeted:
+    """A batch with its target planned: the findings of triggers or Pipelines-as-Code are in
+    its conversions, so a report built from it is the one ``convert`` writes."""
+
+    batch: Batch
+    trigger_files: list[TriggerFile]
+    pac_files: dict[str, str]
+
+    def report(self, options: Options) -> dict[str, Any]:
+        """Classes, steps, manual tasks and cluster requirements: one computation for ``convert``
+        and ``audit``, so the two always agree on a repository."""
+        return build_report(
+            self.batch.conversions, self.batch.failed, triggers=options.target == "triggers"
+        )
+
+
+def plan_target(batch: Batch, options: Options) -> Targeted:
+    triggered = list(zip(batch.conversions, batch.loaded, strict=True))
+    trigger_files = render_triggers(triggered, options) if options.target == "triggers" else []
+    # --- Pipelines-as-Code target (issue 5, item 4): .tekton/<workflow>.yaml, planned before the
+    # report so its findings are in it, written beside render_files' output and kept out of the
+    # kustomization (PaC reads the folder from the repository root; kubectl must not apply it).
+    pac_files = render_pac(triggered, options) if options.target == "pac" else {}
+    # --- end Pipelines-as-Code ---
+    return Targeted(batch, trigger_files, pac_files)
+
+
 def convert_paths(paths: Sequence[Path], options: Options) -> Result:
     batch = convert_repositories(
         paths,
@@ -78,17 +107,20 @@ def convert_paths(paths: Sequence[Path], options: Options) -> Result:
         shadow_compare=options.shadow_compare,
     )
     conversions, failed = batch.conversions, batch.failed
-    triggered = list(zip(conversions, batch.loaded, strict=True))
-    trigger_files = render_triggers(triggered, options) if options.target == "triggers" else []
-    # --- Pipelines-as-Code target (issue 5, item 4): .tekton/<workflow>.yaml, planned before the
-    # report so its findings are in it, written beside render_files' output and kept out of the
-    # kustomization (PaC reads the folder from the repository root; kubectl must not apply it).
-    pac_files = render_pac(triggered, options) if options.target == "pac" else {}
-    # --- end Pipelines-as-Code ---
+    targeted = plan_target(batch, options)
+    trigger_files, pac_files = targeted.trigger_files, targeted.pac_files
     # The GitHub side of the shadow comparison (issue 8, item 5): workflows whose jobs upload
     # their run bundle, written under github-actions/ for a pull request.
+    triggered = list(zip(conversions, batch.loaded, strict=True))
     github_files = github_side(triggered) if options.shadow_compare else {}
-    report = build_report(conversions, failed, triggers=options.target == "triggers")
+    report = targeted.report(options)
+    report["next_steps"] = next_steps(
+        report,
+        [d for tf in trigger_files for d in tf.documents],
+        [f"examples/{c.name}-run.yaml" for c in conversions if c.pipeline is not None],
+        namespace=options.namespace,
+        target=options.target,
+    )
     files = render_files(conversions, report, options, trigger_files)
     files.update(pac_files)  # Pipelines-as-Code (issue 5, item 4)
     files.update(github_files)

@@ -8,7 +8,7 @@ them, and the ``source`` workspace (an emptyDir per TaskRun) is the job's own cl
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -18,8 +18,10 @@ from ghtotekton.convert.findings import Finding, JobOutcome
 from ghtotekton.convert.git_remote import later_remote_use
 from ghtotekton.convert.gpu import apply_gpus
 from ghtotekton.convert.image_variants import apply_to_matrix, matrix_env
+from ghtotekton.convert.matrix_images import image_per_cell
 from ghtotekton.convert.naming import dns_label, env_name, param_name, unique
 from ghtotekton.convert.notebooks import NotebookCopy, cell_folder
+from ghtotekton.convert.platform import environment_gate
 from ghtotekton.convert.python_env import keep_installs
 from ghtotekton.convert.rules import RuleSet
 from ghtotekton.convert.secret_scope import scope_secrets
@@ -292,7 +294,7 @@ def convert_job(
                 "its image, node selector and tolerations",
             )
         )
-    container_image, container_env = _container(job, scope, findings, where)
+    container_image, container_env = _container(job, scope, findings, _locator(loaded, job_id))
     if container_image:
         image = container_image
 
@@ -439,7 +441,7 @@ def convert_job(
         "env": _dedupe(template_env),
     }
     spec["steps"] = [setup, *steps]
-    sidecars = _services(job, scope, findings, where)
+    sidecars = _services(job, scope, findings, _locator(loaded, job_id))
     session = ctx.compose
     if session is not None:
         sidecars += session.sidecars
@@ -479,6 +481,8 @@ def convert_job(
         matrix = None
     if matrix:
         pipeline_task["matrix"] = matrix
+        if ctx.image_rule is not None and not container_image:
+            image_per_cell(ctx.image_rule, image, task["spec"], pipeline_task, findings, where)
         if ctx.compose is not None:
             apply_to_matrix(
                 pipeline_task, ctx.compose.image_variants, pipeline_params, findings, where
@@ -490,6 +494,10 @@ def convert_job(
         _Guarding(pipeline_task["name"], list(pipeline_task.get("runAfter") or []), taken_tasks,
                   guards),
     )  # fmt: skip
+    gate = environment_gate(job.environment)  # fail closed: no protection rules in Tekton
+    if gate is not None:
+        when.append(gate[0])
+        pipeline_params[gate[1]["name"]] = gate[1]
     for guard in guards:
         for param in guard["params"]:
             if param["value"].startswith("$(params."):
@@ -777,8 +785,21 @@ def _json_or_text(value: object) -> str:
     return m.scalar_text(value)  # type: ignore[arg-type]
 
 
+Locator = Callable[..., Position]
+"""Position of a key under the job (``at("services", "db", "options")``)."""
+
+
+def _locator(loaded: LoadedWorkflow, job_id: str) -> Locator:
+    """Findings about one key of a job sit at that key's line, not at the job's."""
+
+    def at(*path: str | int) -> Position:
+        return loaded.doc.key_pos(("jobs", job_id, *path))
+
+    return at
+
+
 def _container(
-    job: m.Job, scope: cx.Scope, findings: list[Finding], where: Position
+    job: m.Job, scope: cx.Scope, findings: list[Finding], at: Locator
 ) -> tuple[str | None, dict[str, m.Scalar]]:
     container = job.container
     if container is None:
@@ -790,16 +811,22 @@ def _container(
             Finding(
                 "manual",
                 "the job container needs registry credentials",
-                where,
+                at("container", "credentials"),
                 action="create an image pull secret and add it to the ServiceAccount",
             )
         )
     if container.options:
         findings.append(
-            Finding("partial", f"container options `{container.options}` are not translated", where)
+            Finding(
+                "partial",
+                f"container options `{container.options}` are not translated",
+                at("container", "options"),
+            )
         )
     if container.volumes:
-        findings.append(_unmounted("the job container", container.volumes, where))
+        findings.append(
+            _unmounted("the job container", container.volumes, at("container", "volumes"))
+        )
     env = container.env if isinstance(container.env, dict) else {}
     return container.image, env
 
@@ -825,7 +852,7 @@ def _unmounted(owner: str, volumes: list[str], where: Position) -> Finding:
 
 
 def _services(
-    job: m.Job, scope: cx.Scope, findings: list[Finding], where: Position
+    job: m.Job, scope: cx.Scope, findings: list[Finding], at: Locator
 ) -> list[dict[str, Any]]:
     out = []
     for name, service in sorted((job.services or {}).items()):
@@ -834,7 +861,9 @@ def _services(
             continue
         sidecar: dict[str, Any] = {"name": dns_label(name), "image": service.image}
         if service.volumes:
-            findings.append(_unmounted(f"service `{name}`", service.volumes, where))
+            findings.append(
+                _unmounted(f"service `{name}`", service.volumes, at("services", name, "volumes"))
+            )
         if isinstance(service.env, dict):
             sidecar["env"] = env_entries(service.env, scope)
         if service.options:
@@ -853,7 +882,7 @@ def _services(
                                 *([f"options `{left}` have no sidecar form"] if left else []),
                             ]
                         ),
-                        where,
+                        at("services", name, "options"),
                         action="set what they do on the sidecar by hand (securityContext, "
                         "resources, volumes)",
                     )
@@ -863,7 +892,7 @@ def _services(
                 Finding(
                     "converted",
                     f"service `{name}` is reached on localhost:<port>, not on `{name}:<port>`",
-                    where,
+                    at("services", name, "ports"),
                 )
             )
         out.append(sidecar)

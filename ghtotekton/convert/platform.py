@@ -6,7 +6,10 @@ becomes a finding that says what Tekton does instead and what a person can do ab
 
 from __future__ import annotations
 
+from typing import Any
+
 from ghtotekton.convert.findings import Finding
+from ghtotekton.convert.naming import param_name
 from ghtotekton.errors import Position
 from ghtotekton.github import model as m
 
@@ -67,20 +70,66 @@ def permissions_findings(value: object, where: Position, scope: str) -> list[Fin
     return findings
 
 
+APPROVED = "approved"
+APPROVAL_PREFIX = "approve-"
+
+
+def is_approval(param: str) -> bool:
+    """Whether a Pipeline param is an approval a person gives: no trigger may pass it on."""
+    return param.startswith(APPROVAL_PREFIX)
+
+
+def approval_param(value: str | m.Environment) -> str:
+    """The Pipeline param a person sets to run the jobs of an environment (``approve-<name>``;
+    one param for every environment named by an expression)."""
+    name = value if isinstance(value, str) else value.name
+    return APPROVAL_PREFIX + param_name("environment" if "${{" in name else name)
+
+
+def environment_gate(
+    value: str | m.Environment | None,
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The ``when`` that holds the job back until a person approves, and its Pipeline param.
+
+    GitHub holds a job that deploys to an environment until its protection rules pass (required
+    reviewers, wait timers, branch rules). Tekton has no such rules, so a converted job would run
+    for every push and pull request, secrets and all: fail closed instead. The param defaults to
+    ``''`` and no trigger sets it, so only a run started by hand with
+    ``-p approve-<name>=approved`` deploys.
+    """
+    if value is None:
+        return None
+    param = approval_param(value)
+    name = value if isinstance(value, str) else value.name
+    env = "an environment named by an expression" if "${{" in name else f"the environment `{name}`"
+    spec = {
+        "name": param,
+        "type": "string",
+        "default": "",
+        "description": f"`{APPROVED}` runs the jobs that deploy to {env} (GitHub held them for "
+        "its protection rules); a trigger never sets it",
+    }
+    when = {"input": f"$(params.{param})", "operator": "in", "values": [APPROVED]}
+    return when, spec
+
+
 def environment_findings(
     value: str | m.Environment | None, where: Position, job_id: str
 ) -> list[Finding]:
     if value is None:
         return []
     name = value if isinstance(value, str) else value.name
+    param = approval_param(value)
     return [
         Finding(
             "manual",
             f"job `{job_id}` deploys to the environment `{name}`: its protection rules (required "
-            "reviewers, wait timers, branch rules) and environment secrets do not exist in Tekton",
+            "reviewers, wait timers, branch rules) and environment secrets do not exist in Tekton, "
+            f"so its task runs only when a person starts the run with `{param}={APPROVED}`",
             where,
             rule="environment",
-            action="put approval in front of this task (for example a manual approval task or a "
-            "separate Pipeline started by a person) and give its secrets a Secret of their own",
+            action=f"after review, start the Pipeline by hand (`tkn pipeline start ... -p "
+            f"{param}={APPROVED}`), or put an approval task in front of this one; give the "
+            "environment's secrets a Secret of their own",
         )
     ]

@@ -26,7 +26,8 @@ IMAGE_PATH: Final = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 CREATE: Final = (
     "# A virtual environment in the runner folder: what the steps install persists.\n"
     'if [ -n "${GHT_VENV:-}" ] && [ ! -x "$GHT_VENV/bin/python" ]; then\n'
-    '  python3 -m venv "$GHT_VENV" 2>/dev/null || python -m venv "$GHT_VENV"\n'
+    '  python3 -m venv "$GHT_VENV" 2>/dev/null || python -m venv "$GHT_VENV" 2>/dev/null ||'
+    ' pypy3 -m venv "$GHT_VENV"\n'
     "fi\n"
 )
 """Lines the setup script ends with in such a job."""

@@ -13,6 +13,7 @@ from typing import Any
 
 from ghtotekton.convert.cluster import cluster_requirements, render_cluster
 from ghtotekton.convert.findings import Finding, StepOutcome
+from ghtotekton.convert.next_steps import render as render_next_steps
 from ghtotekton.convert.workflow import WorkflowConversion
 
 WORKFLOW_CLASS = {
@@ -223,6 +224,8 @@ def render_markdown(report: dict[str, Any]) -> str:
                 )
                 out.append(f"- {f['status']} (line {f['line']}): {_sentence(f['message'])}{action}")
             out.append("")
+    if "next_steps" in report:
+        out += ["", *render_next_steps(report["next_steps"])]
     return "\n".join(out).rstrip() + "\n"
 
 

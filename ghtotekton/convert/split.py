@@ -22,6 +22,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from ghtotekton.convert.environment_changes import split_breaks_environment
 from ghtotekton.convert.findings import Finding, JobOutcome, StepOutcome
 from ghtotekton.convert.jobs import JobConversion
 from ghtotekton.convert.steps import GHT_DIR
@@ -81,8 +82,10 @@ def _is_gpu(step: dict[str, Any]) -> bool:
     return any(k.endswith("/gpu") or "gpu" in k for k in limits)
 
 
-def not_split_reason(conv: JobConversion) -> str | None:
-    """Why a job that mixes GPU and CPU steps stays one task (None: it can be split)."""
+def not_split_reason(conv: JobConversion, tail: int = 0) -> str | None:
+    """Why a job that mixes GPU and CPU steps stays one task (None: it can be split).
+
+    ``tail``: how many trailing steps would be a task of their own (``always()`` steps)."""
     if conv.is_finally:
         return "it runs in `finally`"
     matrix = conv.pipeline_task.get("matrix")
@@ -93,7 +96,21 @@ def not_split_reason(conv: JobConversion) -> str | None:
         return "its steps run on always()/failure() and read the exit codes of earlier steps"
     if any(".exitCode.path)" in s.get("script", "") for s in conv.task["spec"]["steps"]):
         return "its steps read `steps.<id>.outcome`, an earlier step's exit code in the same pod"
-    return None
+    return split_breaks_environment(_pods(conv, tail))
+
+
+def _pods(conv: JobConversion, tail: int) -> list[list[dict[str, Any]]]:
+    """The job's steps as a split would lay them out in pods: each GPU step alone, consecutive
+    CPU steps together, the ``tail`` last ones apart."""
+    user = [s for s in conv.task["spec"]["steps"] if s["name"] not in SCAFFOLDING]
+    body, final = (user[:-tail], user[-tail:]) if 0 < tail < len(user) else (user, [])
+    pods: list[list[dict[str, Any]]] = []
+    for step in body:
+        gpu = _is_gpu(step)
+        if not pods or gpu or _is_gpu(pods[-1][-1]):
+            pods.append([])
+        pods[-1].append(step)
+    return [*pods, final] if final else pods
 
 
 def seconds_of(outcome: StepOutcome, gpu: bool) -> int:
@@ -122,7 +139,7 @@ def split_job(
     kinds = ["gpu" if _is_gpu(s) else "cpu" for s in user]
     if "gpu" not in kinds or ("cpu" not in kinds and kinds.count("gpu") < 2 and not final):
         return None
-    reason = not_split_reason(conv)
+    reason = not_split_reason(conv, tail)
     if reason is not None:
         outcome.findings.append(
             Finding(

@@ -21,6 +21,7 @@ from ghtotekton.convert.compose_steps import SOURCE, ComposeSession, convert_com
 from ghtotekton.convert.findings import Finding, Status, StepOutcome, worst
 from ghtotekton.convert.github_bundle import STEP_IDS as BUNDLE_STEP_IDS
 from ghtotekton.convert.image_variants import matrix_env
+from ghtotekton.convert.matrix_images import ImageRule
 from ghtotekton.convert.naming import dns_label, env_name, unique
 from ghtotekton.convert.notebooks import (
     COPIES,
@@ -89,6 +90,8 @@ class StepContext:
     remote_later: bool = True
     """A later step of the job talks to a git remote (``git_remote.later_remote_use``); set per
     step by the job, and left True where nobody knows (a composite's own steps)."""
+    image_rule: ImageRule | None = None
+    """The ``image`` rule, when its inputs read the matrix: each cell may need its own image."""
 
 
 @dataclass(slots=True)
@@ -778,6 +781,7 @@ def _rule_step(
             )  # fmt: skip
             return Converted([], outcome)
         ctx.image_from_rule = image
+        ctx.image_rule = ImageRule.of(rule, step, ctx.job_id)
         outcome = StepOutcome(
             index, label, where, status, rule.id,
             f"became the job image {image}" + ("; " + "; ".join(reasons) if reasons else ""),
@@ -966,6 +970,7 @@ def _local_action(
             if step.continue_on_error is True:
                 out["onError"] = "continue"
     ctx.image_from_rule = sub.image_from_rule
+    ctx.image_rule = ctx.image_rule or sub.image_rule
     ctx.notebooks.extend(sub.notebooks)
     outer.problems.extend(inner_scope.problems)
     for env_var, source in inner_scope.used.items():

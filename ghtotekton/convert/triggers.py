@@ -28,6 +28,7 @@ from ghtotekton.convert.claims import CACHE, SHARED
 from ghtotekton.convert.findings import Finding
 from ghtotekton.convert.globs import GlobError, Rule, compile_patterns, glob_to_regex
 from ghtotekton.convert.naming import dns_label, param_name, unique
+from ghtotekton.convert.platform import is_approval
 from ghtotekton.convert.run_spec import (
     run_annotations,
     run_workspaces,
@@ -573,6 +574,8 @@ def _dispatch_findings(loaded: LoadedWorkflow, where: Position) -> list[Finding]
 def build_workflow(
     conv: WorkflowConversion, loaded: LoadedWorkflow, settings: TriggerSettings
 ) -> WorkflowTriggers:
+    if conv.github_only:
+        return WorkflowTriggers(conv, loaded, [], None, [], [])
     plans, findings = plan_events(loaded, settings)
     if conv.pipeline is None:
         missing = [
@@ -687,6 +690,8 @@ def _template_params(conv: WorkflowConversion) -> list[dict[str, Any]]:
     assert conv.pipeline is not None
     params: dict[str, dict[str, Any]] = {}
     for p in conv.pipeline["spec"].get("params", []):
+        if is_approval(p["name"]):
+            continue  # a person's approval: the Pipeline's default, never a webhook's value
         entry: dict[str, Any] = {"name": p["name"], "default": str(p.get("default", ""))}
         if p.get("description"):
             entry["description"] = p["description"]
@@ -744,7 +749,9 @@ def trigger_template(
     settings: TriggerSettings,
 ) -> dict[str, Any]:
     assert conv.pipeline is not None
-    declared = {p["name"] for p in conv.pipeline["spec"].get("params", [])}
+    declared = {
+        p["name"] for p in conv.pipeline["spec"].get("params", []) if not is_approval(p["name"])
+    }
     run_spec: dict[str, Any] = {"pipelineRef": {"name": conv.name}}
     if declared:
         run_spec["params"] = [{"name": n, "value": f"$(tt.params.{n})"} for n in sorted(declared)]

@@ -12,6 +12,7 @@ from ghtotekton.convert.chains import guard_chains, tails_into_dag
 from ghtotekton.convert.claims import CACHE, share_one_claim
 from ghtotekton.convert.env_order import resolve_env_references
 from ghtotekton.convert.findings import Finding, JobOutcome, Status, worst
+from ghtotekton.convert.gpu_merge import merge_gpu_steps
 from ghtotekton.convert.gpu_visibility import hide_gpus
 from ghtotekton.convert.job_failures import let_failures_through, scopable_tasks
 from ghtotekton.convert.jobs import (
@@ -60,6 +61,8 @@ class WorkflowConversion:
     """Job id -> the executed notebooks it writes (the GitHub side of ``--shadow-compare``)."""
     github_file: str = ""
     """Output path of this workflow with its run bundle steps (``--shadow-compare``), if any."""
+    github_only: bool = False
+    """Every step is dropped: the workflow stays in GitHub Actions, nothing is written for it."""
 
     @property
     def status(self) -> Status:
@@ -133,7 +136,7 @@ def convert_workflow(
             result.notebooks[job_id] = list(conv.notebooks)
         tail = always_tail(job) if split_gpu else 0
         split = None
-        if tail and conv.runner.get("gpu") and not_split_reason(conv) is not None:
+        if tail and conv.runner.get("gpu") and not_split_reason(conv, tail) is not None:
             # Its always() steps can be a finally task instead of steps that read exit codes;
             # kept only if the split happens (else the always() steps keep their guards).
             tracked = conv
@@ -153,6 +156,7 @@ def convert_workflow(
         if split is None and split_gpu:
             split = split_job(conv, conv.outcome, job_where)
         if split is None:
+            _one_gpu_request(conv, job_where)
             _add_job(result, conv, tasks, pipeline_tasks, finally_tasks, params)
             continue
         _add_job(result, conv, [], [], [], params)
@@ -235,6 +239,21 @@ def convert_workflow(
     annotations = {SOURCE_ANNOTATION: f"{loaded.display}:1"}
     if wf.name:
         annotations["ghtotekton.dev/workflow-name"] = wf.name
+    if _serves_only_github(result):
+        result.github_only = True
+        for outcome in result.jobs:
+            outcome.task = outcome.pipeline_task = ""
+        result.findings.append(
+            Finding(
+                "converted",
+                "every step of this workflow is dropped (each step says why: it serves GitHub "
+                "itself, or has nothing to do in Tekton): a Pipeline of it would run nothing, so "
+                "it stays in GitHub Actions and no Pipeline, Task or trigger is written for it",
+                top,
+                rule="github-only",
+            )
+        )
+        return result
     if pipeline_tasks:
         result.pipeline = {
             "apiVersion": "tekton.dev/v1",
@@ -253,6 +272,45 @@ def convert_workflow(
         resolve_env_references(task)
     result.tasks = tasks
     return result
+
+
+def _one_gpu_request(conv: JobConversion, where: Position) -> None:
+    """A job that stays one task runs its consecutive GPU steps as one step (``gpu_merge.py``),
+    so the pod asks for the GPUs once; the finding that it needed N times as many goes."""
+    if not conv.runner.get("gpu"):
+        return
+    merged = merge_gpu_steps(conv.task, conv.outcome)
+    if not merged:
+        return
+    holders = [s for s in conv.task["spec"]["steps"] if "computeResources" in s]
+    if len(holders) <= 1:
+        conv.outcome.findings[:] = [
+            f
+            for f in conv.outcome.findings
+            if not (f.rule == "gpu" and "each requests" in f.message)
+        ]
+    for run in merged:
+        conv.outcome.findings.append(
+            Finding(
+                "converted",
+                f"the {len(run.parts)} steps from `{run.parts[0]}` to `{run.parts[-1]}` (its "
+                "GPU steps and those between them) run as one step, so the pod requests its GPUs "
+                "once (each in turn, with its own variables, folder and time limit; the first "
+                "failure stops the rest)",
+                where,
+                rule="gpu-merge",
+            )
+        )
+
+
+def _serves_only_github(result: WorkflowConversion) -> bool:
+    """Whether every step of every job is dropped: a Pipeline of it would run nothing."""
+    steps = [step for job in result.jobs for step in job.steps]
+    return (
+        bool(steps)
+        and all(job.steps for job in result.jobs)
+        and all(step.status == "dropped" for step in steps)
+    )
 
 
 def _without_status_when(task: dict[str, Any], result: WorkflowConversion) -> None:
