@@ -20,6 +20,34 @@ import typer
 from ghtotekton import __version__
 from ghtotekton.errors import ExitCode, GhToTektonError
 
+
+def _native_arguments() -> None:
+    """Arguments in help as every Unix tool shows them: ``PATH...`` in the usage line and the
+    metavar alone in the list, not typer's ``{paths}...`` and ``<list[Path]>``. Only where the
+    argument has a metavar (all of ours do); tests/test_cli.py pins the result."""
+    argument = typer.core.TyperArgument
+    typed = argument.display_type_rich
+
+    def usage(self: typer.core.TyperArgument) -> str:
+        name = self.display_name_raw + ("..." if self.nargs != 1 else "")
+        return name if self.required else f"[{name}]"
+
+    def display_type(self: typer.core.TyperArgument, ctx: Any) -> str | None:
+        return None if self.metavar is not None else typed(self, ctx)
+
+    if hasattr(argument, "_usage_display_name"):
+        argument._usage_display_name = usage  # type: ignore[method-assign]
+    argument.display_type_rich = display_type  # type: ignore[method-assign,assignment]
+
+
+_native_arguments()
+
+
+def _examples(*lines: str) -> str:
+    """An ``Examples:`` block for a command's help, kept as written (``\\b``: no rewrapping)."""
+    return "Examples:\n\n\b\n" + "\n".join(f"  {line}" for line in lines)
+
+
 app = typer.Typer(
     name="ghtotekton",
     help=(
@@ -30,9 +58,9 @@ app = typer.Typer(
         "work under --strict); 2 bad usage or bad input; 3 internal error (rerun with --debug)."
     ),
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
+    rich_markup_mode=None,
 )
 rollout_app = typer.Typer(
     help="The 10% -> 50% -> 100% traffic shift from GitHub Actions to Tekton, gated on recorded "
@@ -54,15 +82,22 @@ def _err(message: str) -> None:
     sys.stderr.write(message.rstrip("\n") + "\n")
 
 
-def _invoke(module: str, function: str, **kwargs: Any) -> None:
+def _invoke(module: str, function: str, *, summary: str | None = None, **kwargs: Any) -> None:
     """Run ``ghtotekton.<module>.<function>(**kwargs)`` and turn its outcome into an exit code.
 
-    The command module is imported here, not at start-up, to keep ``--help`` light.
+    The command module is imported here, not at start-up, to keep ``--help`` light. ``summary``
+    is the ``--format`` of a command that says what it did through ``ghtotekton.summary``.
     """
     try:
         mod = importlib.import_module(f"ghtotekton.{module}")
         run: Callable[..., int | None] = getattr(mod, function)
-        code = run(**kwargs)
+        if summary is None:
+            code = run(**kwargs)
+        else:
+            from ghtotekton.summary import summarised
+
+            with summarised(summary):
+                code = run(**kwargs)
     except GhToTektonError as exc:
         if STATE.debug:
             traceback.print_exc()
@@ -134,7 +169,17 @@ def _main(
     ] = False,
     debug: Annotated[
         bool,
-        typer.Option("--debug", help="Show full tracebacks instead of one-line errors."),
+        typer.Option(
+            "--debug",
+            help="Show full tracebacks instead of one-line errors (anywhere on the line).",
+        ),
+    ] = False,
+    no_color: Annotated[
+        bool,
+        typer.Option(
+            "--no-color",
+            help="No colour (anywhere on the line); NO_COLOR=1 or TERM=dumb do the same.",
+        ),
     ] = False,
     max_file_size: Annotated[
         float,
@@ -144,6 +189,7 @@ def _main(
             min=0.001,
             help="Largest input file (workflow, action, compose) read, in MB; larger ones are "
             "refused with an error.",
+            metavar="MB",
         ),
     ] = 10.0,
 ) -> None:
@@ -168,6 +214,17 @@ class Target(StrEnum):
 class Listener(StrEnum):
     per_repo = "per-repo"
     per_workflow = "per-workflow"
+
+
+class SummaryFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+SummaryOption = Annotated[
+    SummaryFormat,
+    typer.Option("--format", "-f", help="text: lines for a person; json: one object on stdout."),
+]
 
 
 class ValidateFormat(StrEnum):
@@ -204,15 +261,25 @@ PathsArg = Annotated[
     typer.Argument(
         help="Workflow files, workflow folders or repository roots (the folder holding .github/).",
         show_default=False,
+        metavar="PATH",
     ),
 ]
 
 
-@app.command()
+@app.command(
+    epilog=_examples(
+        "ghtotekton convert . -o tekton",
+        "ghtotekton convert .github/workflows/ci.yml --namespace ci",
+        "ghtotekton convert . --target pac --no-split-gpu",
+    )
+)
 def convert(
     paths: PathsArg,
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="Folder the Tekton resources are written to.")
+        Path,
+        typer.Option(
+            "--output", "-o", help="Folder the Tekton resources are written to.", metavar="DIR"
+        ),
     ] = Path("tekton"),
     mappings: Annotated[
         list[Path] | None,
@@ -220,6 +287,7 @@ def convert(
             "--mappings",
             help="Extra rule folder (mappings/*.yaml); repeatable; consulted before the built-in "
             "rules.",
+            metavar="DIR",
         ),
     ] = None,
     target: Annotated[
@@ -229,7 +297,8 @@ def convert(
         ),
     ] = Target.triggers,
     namespace: Annotated[
-        str | None, typer.Option(help="Namespace written into the generated resources.")
+        str | None,
+        typer.Option(help="Namespace written into the generated resources.", metavar="NAME"),
     ] = None,
     listener: Annotated[
         Listener,
@@ -244,6 +313,7 @@ def convert(
             min=0,
             max=100,
             help="Percent of commits (a fixed bucket of the SHA) whose events start Tekton runs.",
+            metavar="PERCENT",
         ),
     ] = 100,
     allow_fork_prs: Annotated[
@@ -254,7 +324,10 @@ def convert(
     ] = False,
     storage_class: Annotated[
         str | None,
-        typer.Option(help="Storage class of the PipelineRuns' volume claims (cluster default)."),
+        typer.Option(
+            help="Storage class of the PipelineRuns' volume claims (cluster default).",
+            metavar="NAME",
+        ),
     ] = None,
     split_gpu: Annotated[
         bool,
@@ -265,7 +338,9 @@ def convert(
     ] = True,
     max_keep_runs: Annotated[
         int,
-        typer.Option(min=1, help="--target pac: finished runs Pipelines-as-Code keeps per run."),
+        typer.Option(
+            min=1, help="--target pac: finished runs Pipelines-as-Code keeps per run.", metavar="N"
+        ),
     ] = 5,
     shadow_compare: Annotated[
         bool,
@@ -285,12 +360,14 @@ def convert(
             "kept and listed). Files ghtotekton did not write are always kept.",
         ),
     ] = False,
+    format: SummaryOption = SummaryFormat.text,
 ) -> None:
     """Convert GitHub Actions workflows into Tekton Tasks, Pipelines and Triggers (or, with
     --target pac, Pipelines-as-Code PipelineRuns in .tekton/ for the repository root)."""
     _invoke(
         "commands.convert",
         "run",
+        summary=format.value,
         paths=paths,
         output=output,
         mappings=mappings or [],
@@ -307,7 +384,9 @@ def convert(
     )
 
 
-@app.command()
+@app.command(
+    epilog=_examples("ghtotekton audit .", "ghtotekton audit ~/src/* --format csv > audit.csv")
+)
 def audit(
     paths: PathsArg,
     format: Annotated[
@@ -316,7 +395,9 @@ def audit(
     mappings: Annotated[
         list[Path] | None,
         typer.Option(
-            "--mappings", help="Extra rule folder, before the built-in rules; repeatable."
+            "--mappings",
+            help="Extra rule folder, before the built-in rules; repeatable.",
+            metavar="DIR",
         ),
     ] = None,
 ) -> None:
@@ -328,10 +409,16 @@ def audit(
     _invoke("commands.audit", "run", paths=paths, format=format.value, mappings=mappings or [])
 
 
-@app.command()
+@app.command(
+    epilog=_examples(
+        "ghtotekton validate tekton/",
+        "ghtotekton validate pipeline.yaml --format sarif --coschedule pipelineruns",
+    )
+)
 def validate(
     paths: Annotated[
-        list[Path], typer.Argument(help="Tekton YAML files or folders.", show_default=False)
+        list[Path],
+        typer.Argument(help="Tekton YAML files or folders.", show_default=False, metavar="PATH"),
     ],
     format: Annotated[
         ValidateFormat, typer.Option("--format", "-f", help="Output format.")
@@ -377,17 +464,21 @@ def validate(
     )
 
 
-@app.command()
+@app.command(epilog=_examples("ghtotekton check", "ghtotekton check --format github --strict"))
 def check(
     workflows: Annotated[
         Path,
         typer.Option(
             help="Folder of the GitHub Actions workflows; the repository root is the folder "
-            "holding its .github/."
+            "holding its .github/.",
+            metavar="DIR",
         ),
     ] = Path(".github/workflows"),
     tekton: Annotated[
-        Path, typer.Option(help="Folder of the committed Tekton output (with migration-map.json).")
+        Path,
+        typer.Option(
+            help="Folder of the committed Tekton output (with migration-map.json).", metavar="DIR"
+        ),
     ] = Path("tekton"),
     format: Annotated[
         CheckFormat, typer.Option("--format", "-f", help="Output format.")
@@ -425,7 +516,13 @@ def check(
     )
 
 
-@app.command()
+@app.command(
+    epilog=_examples(
+        "ghtotekton compare --run-a gh-run/ --run-b tekton-run.zip",
+        "ghtotekton compare --run-a github:org/repo/runs/123 --run-b tekton:ci/run-abc "
+        "--format html -o report.html",
+    )
+)
 def compare(
     run_a: Annotated[
         str,
@@ -433,6 +530,7 @@ def compare(
             "--run-a",
             help="Run of system A, usually GitHub Actions: a bundle folder or zip, or "
             "github:OWNER/REPO/runs/ID (token from GITHUB_TOKEN).",
+            metavar="BUNDLE",
         ),
     ],
     run_b: Annotated[
@@ -441,27 +539,35 @@ def compare(
             "--run-b",
             help="Run of system B, usually Tekton: a bundle folder or zip, or "
             "tekton:NAMESPACE/PIPELINERUN.",
+            metavar="BUNDLE",
         ),
     ],
     baseline: Annotated[
         str | None,
         typer.Option(
             help="A second run of system A on the same commit: what differs between A and this "
-            "is noise. A baseline of the other system or another commit is refused (exit 2)."
+            "is noise. A baseline of the other system or another commit is refused (exit 2).",
+            metavar="BUNDLE",
         ),
     ] = None,
     config: Annotated[
-        Path | None, typer.Option(help="compare.yaml with per-glob rules and tolerances.")
+        Path | None,
+        typer.Option(help="compare.yaml with per-glob rules and tolerances.", metavar="FILE"),
     ] = None,
     format: Annotated[
         CompareFormat, typer.Option("--format", "-f", help="Report format.")
     ] = CompareFormat.text,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the report here, not to stdout.")
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write the report here, not to stdout.", metavar="FILE"
+        ),
     ] = None,
     migration_map: Annotated[
         Path | None,
-        typer.Option("--migration-map", help="migration-map.json pairing jobs with tasks."),
+        typer.Option(
+            "--migration-map", help="migration-map.json pairing jobs with tasks.", metavar="FILE"
+        ),
     ] = None,
     record: Annotated[
         bool, typer.Option(help="Also record the verdict in the rollout ledger.")
@@ -472,6 +578,13 @@ def compare(
     Exit 0 when equivalent, 1 when divergent or incomplete (something missing), 2 when the
     runs cannot be judged: different commits, one run given twice, or a baseline that is not
     another run of system A on that commit (the report still says why; --record refuses it).
+
+    Run bundle: a folder (or a zip of one) with run.json and artifacts/. run.json holds
+    "system" ("github-actions" or "tekton"), "run_id", "commit", "status" ("succeeded",
+    "failed", "cancelled"), optional "ref", "event", "started"/"finished" (ISO 8601) and
+    "units": one per job or pipeline task, with "name", "kind" ("job" or "task"), "status"
+    and "steps". artifacts/ holds the files to compare (JUnit XML, notebooks, coverage, HTML,
+    any file).
     """
     _invoke(
         "commands.compare",
@@ -487,93 +600,132 @@ def compare(
     )
 
 
-@app.command()
+@app.command(
+    epilog=_examples(
+        "ghtotekton explain .github/workflows/ci.yml",
+        "ghtotekton explain .github/workflows/ci.yml:test:3 --format json",
+    )
+)
 def explain(
     target: Annotated[
         str,
         typer.Argument(
             help="WORKFLOW[:JOB[:STEP]]: a workflow file, optionally a job id and a step id, "
-            "name or 1-based index."
+            "name or 1-based index.",
+            metavar="WORKFLOW[:JOB[:STEP]]",
         ),
     ],
     mappings: Annotated[
-        list[Path] | None, typer.Option("--mappings", help="Extra rule folder; repeatable.")
+        list[Path] | None,
+        typer.Option("--mappings", help="Extra rule folder; repeatable.", metavar="DIR"),
     ] = None,
+    format: SummaryOption = SummaryFormat.text,
 ) -> None:
     """Show which rule matched a workflow, job or step, from which line, and what it became."""
-    _invoke("commands.explain", "run", target=target, mappings=mappings or [])
+    _invoke("commands.explain", "run", target=target, mappings=mappings or [], format=format.value)
 
 
-RolloutFile = Annotated[Path, typer.Option("--plan", help="The rollout plan.")]
+RolloutFile = Annotated[Path, typer.Option("--plan", help="The rollout plan.", metavar="FILE")]
 RolloutDb = Annotated[
     Path | None,
-    typer.Option("--db", help="The ledger (SQLite); default: `ledger:` of the plan."),
+    typer.Option(
+        "--db", help="The ledger (SQLite); default: `ledger:` of the plan.", metavar="FILE"
+    ),
 ]
 RolloutActor = Annotated[
     str | None,
-    typer.Option(help="Who, for the log; default $GITHUB_ACTOR or the login name."),
+    typer.Option(help="Who, for the log; default $GITHUB_ACTOR or the login name.", metavar="NAME"),
 ]
 RolloutWorkflows = Annotated[
     Path | None,
-    typer.Option("--workflows", help="Workflows folder; default: `workflows:` of the plan."),
+    typer.Option(
+        "--workflows", help="Workflows folder; default: `workflows:` of the plan.", metavar="DIR"
+    ),
 ]
 RolloutTekton = Annotated[
     Path | None,
-    typer.Option("--tekton", help="Output folder of convert; default: `tekton:` of the plan."),
+    typer.Option(
+        "--tekton", help="Output folder of convert; default: `tekton:` of the plan.", metavar="DIR"
+    ),
 ]
 
 
-@rollout_app.command("init")
+@rollout_app.command("init", epilog=_examples("ghtotekton rollout init --phases 10,50,100"))
 def rollout_init(
     plan: RolloutFile = Path("rollout.yaml"),
-    phases: Annotated[str, typer.Option(help="Tekton shares of the phases, in percent.")] = (
-        "10,50,100"
-    ),
+    phases: Annotated[
+        str, typer.Option(help="Tekton shares of the phases, in percent.", metavar="PERCENTS")
+    ] = ("10,50,100"),
     force: Annotated[bool, typer.Option(help="Overwrite an existing plan.")] = False,
+    format: SummaryOption = SummaryFormat.text,
 ) -> None:
     """Write rollout.yaml: phases with their Tekton share and the gate of each."""
-    _invoke("commands.rollout", "init", plan=plan, phases=phases, force=force)
+    _invoke("commands.rollout", "init", summary=format.value, plan=plan, phases=phases, force=force)
 
 
-@rollout_app.command("status")
+@rollout_app.command(
+    "status",
+    epilog=_examples("ghtotekton rollout status", "ghtotekton rollout status --format json"),
+)
 def rollout_status(
     plan: RolloutFile = Path("rollout.yaml"),
     format: Annotated[
         AuditFormat, typer.Option("--format", "-f", help="Output format.")
     ] = AuditFormat.text,
     db: RolloutDb = None,
-    limit: Annotated[int, typer.Option(min=1, help="Recent verdicts to chart.")] = 60,
+    limit: Annotated[int, typer.Option(min=1, help="Recent verdicts to chart.", metavar="N")] = 60,
 ) -> None:
     """Show the phase, the gate's progress and the recent verdicts."""
     _invoke("commands.rollout", "status", plan=plan, format=format.value, db=db, limit=limit)
 
 
-@rollout_app.command("record")
+@rollout_app.command("record", epilog=_examples("ghtotekton rollout record verdict.json"))
 def rollout_record(
     compare_json: Annotated[
-        Path, typer.Argument(help="JSON report written by `compare --format json`.")
+        Path,
+        typer.Argument(
+            help="JSON report written by `compare --format json`.", metavar="REPORT_JSON"
+        ),
     ],
     plan: RolloutFile = Path("rollout.yaml"),
     db: RolloutDb = None,
+    format: SummaryOption = SummaryFormat.text,
 ) -> None:
     """Add a comparison verdict to the rollout ledger."""
-    _invoke("commands.rollout", "record", plan=plan, compare_json=compare_json, db=db)
+    _invoke(
+        "commands.rollout",
+        "record",
+        summary=format.value,
+        plan=plan,
+        compare_json=compare_json,
+        db=db,
+    )
 
 
-@rollout_app.command("promote")
+@rollout_app.command(
+    "promote",
+    epilog=_examples(
+        "ghtotekton rollout promote",
+        "ghtotekton rollout promote --force --reason 'release freeze ends today'",
+    ),
+)
 def rollout_promote(
     plan: RolloutFile = Path("rollout.yaml"),
     force: Annotated[bool, typer.Option(help="Promote although the gate does not hold.")] = False,
-    reason: Annotated[str | None, typer.Option(help="Why; required with --force.")] = None,
+    reason: Annotated[
+        str | None, typer.Option(help="Why; required with --force.", metavar="TEXT")
+    ] = None,
     db: RolloutDb = None,
     actor: RolloutActor = None,
     workflows: RolloutWorkflows = None,
     tekton: RolloutTekton = None,
+    format: SummaryOption = SummaryFormat.text,
 ) -> None:
     """Move to the next phase when its gate holds; writes the files for a pull request."""
     _invoke(
         "commands.rollout",
         "promote",
+        summary=format.value,
         plan=plan,
         force=force,
         reason=reason,
@@ -584,9 +736,11 @@ def rollout_promote(
     )
 
 
-@rollout_app.command("abort")
+@rollout_app.command(
+    "abort", epilog=_examples("ghtotekton rollout abort --reason 'notebook outputs diverge'")
+)
 def rollout_abort(
-    reason: Annotated[str, typer.Option(help="Why the rollout goes back.")],
+    reason: Annotated[str, typer.Option(help="Why the rollout goes back.", metavar="TEXT")],
     plan: RolloutFile = Path("rollout.yaml"),
     db: RolloutDb = None,
     actor: RolloutActor = None,
@@ -599,11 +753,13 @@ def rollout_abort(
             "abort)."
         ),
     ] = False,
+    format: SummaryOption = SummaryFormat.text,
 ) -> None:
     """Go back to the previous phase (or to 0)."""
     _invoke(
         "commands.rollout",
         "abort",
+        summary=format.value,
         plan=plan,
         reason=reason,
         db=db,
@@ -615,8 +771,29 @@ def rollout_abort(
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: global options may stand anywhere (``argv.py``)."""
+    import os
+
+    from ghtotekton.argv import colour_off, hoist_global_options
+
+    args = sys.argv[1:]
+    colour_off(args, os.environ)
+    command = typer.main.get_command(app)
+    command.main(args=hoist_global_options(args, _value_options(command)), prog_name="ghtotekton")
+
+
+def _value_options(command: Any) -> dict[str, bool]:
+    """Every option of every (sub)command -> whether it takes a value."""
+    takes_value: dict[str, bool] = {}
+    stack = [command]
+    while stack:
+        current = stack.pop()
+        for param in current.params:
+            if getattr(param, "param_type_name", "") == "option":
+                for opt in (*param.opts, *param.secondary_opts):
+                    takes_value[opt] = not (param.is_flag or param.count)
+        stack.extend(getattr(current, "commands", {}).values())
+    return takes_value
 
 
 if __name__ == "__main__":  # pragma: no cover

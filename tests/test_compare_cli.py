@@ -452,3 +452,19 @@ def test_notebook_copies_only_the_tekton_side_keeps_are_not_missing(tmp_path: Pa
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["verdict"] == "equivalent"
+
+
+@pytest.mark.parametrize("run_json", ["[]", '{"system": "tekton"}'])
+def test_a_bad_run_json_points_to_help_every_install_has(tmp_path: Path, run_json: str) -> None:
+    """The format is in `compare --help`, not in a design document users do not have."""
+    for name in ("a", "b"):
+        (tmp_path / name / "artifacts").mkdir(parents=True)
+        (tmp_path / name / "run.json").write_text(run_json)
+    result = CliRunner().invoke(
+        app, ["compare", "--run-a", str(tmp_path / "a"), "--run-b", str(tmp_path / "b")]
+    )
+    assert result.exit_code == 2
+    assert "DESIGN.md" not in result.stderr
+    assert "ghtotekton compare --help" in result.stderr
+    shown = CliRunner().invoke(app, ["compare", "--help"], env={"COLUMNS": "200"})
+    assert "Run bundle" in shown.stdout and '"commit"' in shown.stdout

@@ -8,6 +8,7 @@ from pathlib import Path
 from ghtotekton.convert.engine import Options, convert_paths
 from ghtotekton.convert.publish import PUBLISH_TASK
 from ghtotekton.errors import ExitCode
+from ghtotekton.summary import record
 from ghtotekton.tekton.emit import Carried, write_tree
 
 
@@ -43,6 +44,12 @@ def run(
     for _display, errors in sorted(result.failed.items()):
         for line in errors:
             sys.stderr.write(line + "\n")
+    record(
+        output=str(output),
+        failed=dict(sorted(result.failed.items())),
+        summary=result.report["summary"],
+        written=False,
+    )
     if result.failed and output.is_dir() and any(output.iterdir()):
         # A failed run never replaces an output: it would lose the earlier files.
         sys.stderr.write(
@@ -51,6 +58,12 @@ def run(
         )
         return int(ExitCode.BAD_INPUT)
     carried = write_tree(output, result.files, force=force)
+    record(
+        written=True,
+        files=sorted(result.files),
+        kept={"theirs": carried.theirs, "edited": carried.edited, "replaced": carried.replaced},
+        report=str(output / "migration-report.md"),
+    )
     _say_carried(carried)
     if shadow_compare and f"tasks/{PUBLISH_TASK}.yaml" not in result.files:
         sys.stderr.write(

@@ -52,6 +52,8 @@ from ghtotekton.rollout.ledger import (
 )
 from ghtotekton.rollout.ledger import record as record_verdict
 from ghtotekton.rollout.plan import Plan, default_plan, load_plan, parse_shares, render_plan
+from ghtotekton.summary import record as record_facts
+from ghtotekton.summary import say
 
 RECENT = 60
 
@@ -70,6 +72,7 @@ def init(*, plan: Path, phases: str = "10,50,100", force: bool = False) -> int:
         )
     text = render_plan(default_plan(shares))
     _write_text(plan, text)
+    record_facts(plan=str(plan), phases=list(shares))
     sys.stderr.write(
         f"wrote {plan}: phases {', '.join(f'{s}%' for s in shares)}; review the gates, commit "
         "it, then `ghtotekton rollout promote` starts phase 1\n"
@@ -100,20 +103,38 @@ def record(
             f"note: {row.commit[:12]} is not in Tekton's {row.share}% (a manual run?); it "
             "counts like any other comparison\n"
         )
+    record_facts(
+        commit=row.commit,
+        verdict=row.verdict,
+        phase=row.phase,
+        share=row.share,
+        duplicate=outcome.duplicate,
+        gate=_gate_facts(outcome.gate),
+        aborted=None,
+    )
     if outcome.duplicate:
-        sys.stdout.write(f"{row.commit[:12]}: already recorded in phase {row.phase}\n")
+        say(f"{row.commit[:12]}: already recorded in phase {row.phase}")
     else:
-        sys.stdout.write(
+        say(
             f"{row.commit[:12]}: {row.verdict}, recorded in phase {row.phase} ({row.share}%); "
-            f"gate: {_gate_line(outcome.gate)}\n"
+            f"gate: {_gate_line(outcome.gate)}"
         )
     if outcome.aborted is not None:
         a = outcome.aborted
-        sys.stdout.write(
+        record_facts(
+            aborted={
+                "from_phase": a.from_phase,
+                "to_phase": a.to_phase,
+                "from_share": a.from_share,
+                "to_share": a.to_share,
+                "reason": a.reason,
+            }
+        )
+        say(
             f"ABORTED automatically: phase {a.from_phase} ({a.from_share}%) -> {a.to_phase} "
             f"({a.to_share}%): {a.reason}\n"
             "write the files for the pull request with "
-            "`ghtotekton rollout abort --sync --reason '...'`\n"
+            "`ghtotekton rollout abort --sync --reason '...'`"
         )
         return int(ExitCode.FOUND)
     return int(ExitCode.OK)
@@ -122,6 +143,17 @@ def record(
 def _report_path(path: Path, plan: Plan) -> str:
     """Relative to the repository when inside it, so status finds it from any folder."""
     return _shown(path, plan.root.resolve())
+
+
+def _gate_facts(gate: GateStatus) -> dict[str, Any]:
+    """The gate for the JSON summary: holds, and each check with its value and need."""
+    return {
+        "holds": gate.holds,
+        "checks": [
+            {"name": c.name, "actual": c.actual, "required": c.required, "ok": c.ok}
+            for c in gate.checks
+        ],
+    }
 
 
 def _gate_line(gate: GateStatus) -> str:
@@ -183,13 +215,14 @@ def promote(
             )
         gate = ledger.gate_status(the_plan, state, moment)
     if not gate.holds and not force:
-        sys.stdout.write(
+        record_facts(refused=True, phase=state.phase, gate=_gate_facts(gate))
+        say(
             f"refused: the gate of phase {state.phase} ({the_plan.share(state.phase)}%) does not "
-            "hold:\n"
+            "hold:"
         )
         for check in gate.failing():
-            sys.stdout.write(f"  {check.name}: {check.actual} (needs {check.required})\n")
-        sys.stdout.write("wait for more verdicts, or `--force --reason '...'` (logged)\n")
+            say(f"  {check.name}: {check.actual} (needs {check.required})")
+        say("wait for more verdicts, or `--force --reason '...'` (logged)")
         return int(ExitCode.FOUND)
     forced = force and not gate.holds
     text = (reason or "").strip() or "gate held"
@@ -226,9 +259,10 @@ def abort(
         return int(ExitCode.OK)  # the files were just written for the ledger's phase
     if sync:
         written = write_phase_files(the_plan, state.phase, workflows, tekton)
-        sys.stdout.write(
+        record_facts(synced=True, phase=state.phase, share=the_plan.share(state.phase))
+        say(
             f"files written for phase {state.phase} ({the_plan.share(state.phase)}%), the "
-            "ledger's phase; nothing logged\n"
+            "ledger's phase; nothing logged"
         )
         _report_files(written)
         return int(ExitCode.OK)
@@ -411,24 +445,46 @@ def _finish_pending(
 def _report_change(change: PhaseChange, written: Written) -> None:
     verb = "promoted" if change.kind == "promote" else "aborted"
     extra = " (FORCED: the gate did not hold)" if change.forced else ""
-    sys.stdout.write(
+    record_facts(
+        change={
+            "kind": change.kind,
+            "from_phase": change.from_phase,
+            "to_phase": change.to_phase,
+            "from_share": change.from_share,
+            "to_share": change.to_share,
+            "forced": change.forced,
+            "actor": change.actor,
+            "reason": change.reason,
+        }
+    )
+    say(
         f"{verb}: phase {change.from_phase} ({change.from_share}%) -> {change.to_phase} "
-        f"({change.to_share}%){extra}; logged for {change.actor}: {change.reason}\n"
+        f"({change.to_share}%){extra}; logged for {change.actor}: {change.reason}"
     )
     _report_files(written)
 
 
 def _report_files(written: Written) -> None:
-    sys.stdout.write(f"  {written.tekton}/: {written.tekton_files} files regenerated\n")
+    record_facts(
+        files={
+            "tekton": written.tekton,
+            "tekton_files": written.tekton_files,
+            "handed_over": written.handed_over,
+            "restored": written.restored,
+            "bundled": written.bundled,
+            "notes": written.notes,
+        }
+    )
+    say(f"  {written.tekton}/: {written.tekton_files} files regenerated")
     for path in written.handed_over:
-        sys.stdout.write(f"  {path}: manual trigger only (Tekton runs its events)\n")
+        say(f"  {path}: manual trigger only (Tekton runs its events)")
     for path in written.restored:
-        sys.stdout.write(f"  {path}: triggers restored\n")
+        say(f"  {path}: triggers restored")
     for path in written.bundled:
-        sys.stdout.write(f"  {path}: jobs upload their run bundle for the shadow comparison\n")
+        say(f"  {path}: jobs upload their run bundle for the shadow comparison")
     for line in written.notes:
         sys.stderr.write(f"note: {line}\n")
-    sys.stdout.write("open a pull request with these files; nothing was applied to a cluster\n")
+    say("open a pull request with these files; nothing was applied to a cluster")
 
 
 # --- the files of a phase --------------------------------------------------------------------

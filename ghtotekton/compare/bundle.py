@@ -35,6 +35,10 @@ RunStatus = Literal["succeeded", "failed", "cancelled"]
 Duration = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
 
+BUNDLE_HELP = "`ghtotekton compare --help` (Run bundle)"
+"""Where the bundle format is explained to a user: the help every install has."""
+
+
 class BundleError(InputError):
     """The bundle is wrong (missing run.json, invalid JSON, unsafe zip, ...): exit 2."""
 
@@ -84,7 +88,7 @@ class UnitRecord(BaseModel):
 
 
 class RunInfo(BaseModel):
-    """run.json (DESIGN.md section 2)."""
+    """run.json, as ``ghtotekton compare --help`` describes it."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -132,9 +136,7 @@ def parse_run_json(text: str, file: str) -> RunInfo:
     except ValueError as exc:
         raise bundle_error(file, f"invalid JSON: {exc}", "fix run.json") from None
     if not isinstance(data, dict):
-        raise bundle_error(
-            file, "run.json must hold a JSON object", "see DESIGN.md, Run bundle", 1, 1
-        )
+        raise bundle_error(file, "run.json must hold a JSON object", f"see {BUNDLE_HELP}", 1, 1)
     try:
         return RunInfo.model_validate(data)
     except ValidationError as exc:
@@ -143,7 +145,7 @@ def parse_run_json(text: str, file: str) -> RunInfo:
                 Diagnostic(
                     Position(file),
                     f"{_dotted(err['loc']) or 'run.json'}: {err['msg']}",
-                    "" if i else "run.json must follow DESIGN.md section 2 (Run bundle)",
+                    "" if i else f"run.json must follow the format in {BUNDLE_HELP}",
                 )
                 for i, err in enumerate(exc.errors(include_url=False))
             ]
@@ -389,7 +391,7 @@ def read_folder(root: Path, source: str, limits: BundleLimits = DEFAULT_LIMITS) 
         raise bundle_error(
             run_json,
             "run.json is missing",
-            "a run bundle is a folder with run.json and artifacts/ (DESIGN.md, Run bundle)",
+            f"a run bundle is a folder with run.json and artifacts/ (see {BUNDLE_HELP})",
         ) from None
     except OSError as exc:
         raise _unreadable(run_json, exc) from None
