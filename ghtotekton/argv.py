@@ -12,7 +12,6 @@ Colour follows the conventions every terminal tool honours: ``--no-color`` anywh
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, MutableMapping, Sequence
 
 FLAGS = frozenset({"--debug", "--no-color"})
@@ -59,8 +58,3 @@ def colour_off(args: Sequence[str], environ: MutableMapping[str, str]) -> bool:
         environ["NO_COLOR"] = "1"
         environ.pop("FORCE_COLOR", None)
     return off
-
-
-def environ() -> MutableMapping[str, str]:
-    """The process environment (a seam for tests)."""
-    return os.environ

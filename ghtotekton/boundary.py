@@ -37,11 +37,6 @@ def within(root: Path | None) -> Iterator[None]:
         _ROOT.reset(token)
 
 
-def current_root() -> Path | None:
-    """The repository the current scope reads from, symlinks resolved (None: unbounded)."""
-    return _ROOT.get()
-
-
 def outside_reason(path: Path) -> str | None:
     """Why ``path`` may not be read (it leaves the repository), or None when it may."""
     root = _ROOT.get()

@@ -60,7 +60,9 @@ def test_other_compose_warnings_are_findings_of_their_own(tmp_path: Path) -> Non
         tmp_path, {".github/workflows/ci.yml": WORKFLOW, "docker-compose.yml": compose}
     )
     [job] = conv.result.report["workflows"][0]["jobs"]
-    compose_findings = [f for f in job["findings"] if f.get("rule") == "compose"]
+    compose_findings = [
+        f for f in job["findings"] if f.get("rule") in ("compose", "compose-obsolete")
+    ]
     by_kind = {
         ("version" if "obsolete" in str(f["message"]) else "key"): f for f in compose_findings
     }

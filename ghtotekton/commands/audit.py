@@ -20,9 +20,9 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from ghtotekton.convert.batch import Batch, convert_repositories
-from ghtotekton.convert.engine import Options, Targeted, plan_target
-from ghtotekton.convert.report import render_markdown
+from ghtotekton.convert.batch import convert_repositories
+from ghtotekton.convert.engine import Options, plan_target
+from ghtotekton.convert.report import build_report, render_markdown
 from ghtotekton.convert.rules import RuleSet
 from ghtotekton.convert.workflow import WorkflowConversion
 from ghtotekton.errors import ExitCode
@@ -31,7 +31,7 @@ from ghtotekton.github.inventory import repository_inventory
 
 def run(*, paths: list[Path], format: str = "text", mappings: list[Path] | None = None) -> int:
     conversions, failed, inventories = _audit_all(paths, mappings or [])
-    report = Targeted(Batch(conversions, failed), [], {}).report(Options())
+    report = build_report(conversions, failed)  # triggers: audit plans them as convert does
     out = sys.stdout
     if format == "json":
         document = {"migration": report, "repositories": inventories}

@@ -272,7 +272,10 @@ _DQ_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "\\": "\\", '"': '"', "$": "$$"}
 
 
 def read_env_file(
-    path: Path, env: Mapping[str, str], display: str | None = None
+    path: Path,
+    env: Mapping[str, str],
+    display: str | None = None,
+    positions: dict[str, Position] | None = None,
 ) -> tuple[dict[str, str], list[Diagnostic]]:
     """Variables of a ``.env`` file (see :func:`parse_env_text`)."""
     name = display or str(path)
@@ -281,13 +284,18 @@ def read_env_file(
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError(Diagnostic(Position(name, 1, 1), "not UTF-8 text")) from None
-    return parse_env_text(text, name, env)
+    return parse_env_text(text, name, env, positions)
 
 
 def parse_env_text(
-    text: str, file: str, env: Mapping[str, str]
+    text: str,
+    file: str,
+    env: Mapping[str, str],
+    positions: dict[str, Position] | None = None,
 ) -> tuple[dict[str, str], list[Diagnostic]]:
     """Parse ``.env`` text as compose does; returns the variables and warnings.
+
+    ``positions``, when given, receives where each variable is set (the last line that sets it).
 
     ``KEY=value`` lines, ``export`` prefixes, ``#`` comments (inline ones after a space), single
     quotes (literal), double quotes (escapes, may span lines) and interpolation of unquoted and
@@ -320,6 +328,8 @@ def parse_env_text(
             )
         key = key_match.group()
         rest = body[key_match.end() :].lstrip(" \t")
+        if positions is not None:
+            positions[key] = Position(file, lineno, col)
         if not rest or rest.startswith("#"):
             if key in env:
                 values[key] = env[key]

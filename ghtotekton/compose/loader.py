@@ -14,7 +14,6 @@ on every machine, and in CI the variables come from the workflow, which the conv
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -38,6 +37,10 @@ OVERRIDE_FILE_NAMES = (
     "docker-compose.override.yml",
     "docker-compose.override.yaml",
 )
+
+
+OBSOLETE_RULE = "compose-obsolete"
+"""Rule of a warning about a key compose reads no more (``version``): nothing is lost."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,10 +145,11 @@ class ComposeProject:
                     )
                 continue
             text = read_limited(path, shown).decode("utf-8", errors="replace")
-            values, more = parse_env_text(text, shown, self.env)
+            set_at: dict[str, Position] = {}
+            values, more = parse_env_text(text, shown, self.env, set_at)
             for key, value in values.items():
                 out.values[key] = value
-                out.local[key] = LocalValue(Position(shown, *_env_line(text, key)), frozenset())
+                out.local[key] = LocalValue(set_at[key], frozenset())
             out.warnings += more
         for key, value in svc.resolved_environment(shell).items():
             out.values[key] = value
@@ -266,9 +270,9 @@ def _load_raw(
         if env_files is None and not env_path.is_file() and not env_path.is_symlink():
             continue
         shown = _display(env_path, display_root)
-        values, more = read_env_file(env_path, {**dotenv, **shell}, shown)
-        text = read_limited(env_path, shown).decode("utf-8", errors="replace")
-        local.update({k: Position(shown, *_env_line(text, k)) for k in values if k not in shell})
+        where: dict[str, Position] = {}
+        values, more = read_env_file(env_path, {**dotenv, **shell}, shown, where)
+        local.update({k: where[k] for k in values if k not in shell})
         dotenv.update(values)
         warnings += more
     # The shell wins over .env; what .env alone sets is local, never copied into the output.
@@ -457,16 +461,6 @@ def _rebase_volume(volume: Any, rebase: Any) -> Any:
     return volume
 
 
-def _env_line(text: str, key: str) -> tuple[int, int]:
-    """Line and column where an env file sets ``key`` (the last time), for a finding."""
-    found = (0, 0)
-    pattern = re.compile(rf"^[ \t]*(?:export[ \t]+)?{re.escape(key)}[ \t]*(?:=|$)")
-    for number, line in enumerate(text.splitlines(), start=1):
-        if pattern.match(line):
-            found = (number, len(line) - len(line.lstrip()) + 1)
-    return found
-
-
 def _display(path: Path, root: Path | None) -> str:
     if root is not None:
         try:
@@ -501,7 +495,7 @@ def _unknown_key_warnings(model: ComposeFile, doc: YamlDocument) -> list[Diagnos
                 "`version` is obsolete; compose ignores it",
                 "remove it",
                 severity="warning",
-                rule="compose",
+                rule=OBSOLETE_RULE,
             )
         )
     for path, key, cls in model.unknown_keys():

@@ -25,7 +25,7 @@ from typing import Any
 
 from ghtotekton.compose import ComposeCall, ComposeProject, Service, load_compose
 from ghtotekton.compose.interpolate import VARIABLE_RULE, looks_secret
-from ghtotekton.compose.loader import find_compose_files
+from ghtotekton.compose.loader import OBSOLETE_RULE, find_compose_files
 from ghtotekton.convert.findings import Finding, Status
 from ghtotekton.convert.image_variants import ImageVariant, marker, variant_of
 from ghtotekton.convert.naming import dns_label
@@ -82,9 +82,8 @@ class ComposeSession:
     marked: ComposeProject | None = None
     """The compose files of the current call read with markers for ``matrix_env``."""
     secrets: set[str] = field(default_factory=set)
-    """Keys of ``github-secrets`` the Task reads (values of local files, secret-looking)."""
-    config_vars: set[str] = field(default_factory=set)
-    """Keys of the ``github-vars`` ConfigMap the Task reads (other values of local files)."""
+    """Keys of ``github-secrets`` the Task reads (values of local files, secret-looking); the
+    ``github-vars`` keys are read back from the Tasks (``cluster.py``), as ``vars.X`` are."""
 
 
 @dataclass(slots=True)
@@ -335,7 +334,7 @@ def _snapshot(session: ComposeSession) -> tuple[Any, ...]:
     return (
         dict(session.started), list(session.sidecars), dict(session.volumes),
         set(session.host_aliases), dict(session.image_params), session.gpu, set(session.noted),
-        dict(session.image_variants), set(session.secrets), set(session.config_vars),
+        dict(session.image_variants), set(session.secrets),
     )  # fmt: skip
 
 
@@ -343,7 +342,7 @@ def _restore(session: ComposeSession, saved: tuple[Any, ...]) -> None:
     """Undo what compose calls set up when their script falls back to a manual stub."""
     (session.started, session.sidecars, session.volumes, session.host_aliases,
      session.image_params, session.gpu, session.noted, session.image_variants,
-     session.secrets, session.config_vars) = saved  # fmt: skip
+     session.secrets) = saved  # fmt: skip
 
 
 def _worse(out: ComposeOutcome, status: Status) -> None:
@@ -597,7 +596,7 @@ def _up(
 def _compose_note(diag: Diagnostic) -> Finding:
     """A compose warning that is not about a variable (an ignored key, a local secret kept out
     of the output, an ``env_file`` not read), at its line."""
-    status: Status = "converted" if "obsolete" in diag.message else "partial"
+    status: Status = "converted" if diag.rule == OBSOLETE_RULE else "partial"
     return Finding(
         status,
         f"`{diag.position.file}`: {diag.message}",
@@ -633,12 +632,9 @@ def _container_env(
             entries[key] = {"name": key, "value": value}
             continue
         secret = looks_secret(key) or any(looks_secret(n) for n in local.names)
-        store, ref, keys = (
-            (SECRETS, "secretKeyRef", session.secrets)
-            if secret
-            else (VARS_CONFIGMAP, "configMapKeyRef", session.config_vars)
-        )
-        keys.add(key)
+        store, ref = (SECRETS, "secretKeyRef") if secret else (VARS_CONFIGMAP, "configMapKeyRef")
+        if secret:
+            session.secrets.add(key)
         entries[key] = {
             "name": key,
             "valueFrom": {ref: {"name": store, "key": key, "optional": True}},

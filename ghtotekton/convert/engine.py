@@ -71,24 +71,10 @@ class Result:
     files: dict[str, str]
 
 
-@dataclass(slots=True)
-class Targeted:
-    """A batch with its target planned: the findings of triggers or Pipelines-as-Code are in
-    its conversions, so a report built from it is the one ``convert`` writes."""
-
-    batch: Batch
-    trigger_files: list[TriggerFile]
-    pac_files: dict[str, str]
-
-    def report(self, options: Options) -> dict[str, Any]:
-        """Classes, steps, manual tasks and cluster requirements: one computation for ``convert``
-        and ``audit``, so the two always agree on a repository."""
-        return build_report(
-            self.batch.conversions, self.batch.failed, triggers=options.target == "triggers"
-        )
-
-
-def plan_target(batch: Batch, options: Options) -> Targeted:
+def plan_target(batch: Batch, options: Options) -> tuple[list[TriggerFile], dict[str, str]]:
+    """The target's files (triggers, or Pipelines-as-Code's ``.tekton/``); planning them adds
+    their findings to the conversions, so ``audit`` calls this too and reports what ``convert``
+    reports (the classes of a workflow depend on its trigger findings)."""
     triggered = list(zip(batch.conversions, batch.loaded, strict=True))
     trigger_files = render_triggers(triggered, options) if options.target == "triggers" else []
     # --- Pipelines-as-Code target (issue 5, item 4): .tekton/<workflow>.yaml, planned before the
@@ -96,7 +82,7 @@ def plan_target(batch: Batch, options: Options) -> Targeted:
     # kustomization (PaC reads the folder from the repository root; kubectl must not apply it).
     pac_files = render_pac(triggered, options) if options.target == "pac" else {}
     # --- end Pipelines-as-Code ---
-    return Targeted(batch, trigger_files, pac_files)
+    return trigger_files, pac_files
 
 
 def convert_paths(paths: Sequence[Path], options: Options) -> Result:
@@ -107,13 +93,12 @@ def convert_paths(paths: Sequence[Path], options: Options) -> Result:
         shadow_compare=options.shadow_compare,
     )
     conversions, failed = batch.conversions, batch.failed
-    targeted = plan_target(batch, options)
-    trigger_files, pac_files = targeted.trigger_files, targeted.pac_files
+    trigger_files, pac_files = plan_target(batch, options)
     # The GitHub side of the shadow comparison (issue 8, item 5): workflows whose jobs upload
     # their run bundle, written under github-actions/ for a pull request.
     triggered = list(zip(conversions, batch.loaded, strict=True))
     github_files = github_side(triggered) if options.shadow_compare else {}
-    report = targeted.report(options)
+    report = build_report(conversions, failed, triggers=options.target == "triggers")
     report["next_steps"] = next_steps(
         report,
         [d for tf in trigger_files for d in tf.documents],

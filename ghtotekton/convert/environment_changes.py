@@ -53,7 +53,7 @@ _PATH_ENTRY: Final = re.compile(
 )
 _ASSIGN: Final = re.compile(r"^\s*(?:export\s+)?(\w+)=\"?([^\"\s]*)", re.M)
 _TOOLS_DIR: Final = re.compile(r"\$\{?GHT_DIR\}?/tools/(\w+)")
-_TOOL_FAMILY: Final = {"mamba": "conda", "micromamba": "conda", "poetry": "poetry"}
+_TOOL_FAMILY: Final = {"mamba": "conda", "micromamba": "conda"}
 
 
 @dataclass(slots=True)

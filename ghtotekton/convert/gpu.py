@@ -20,7 +20,16 @@ from ghtotekton.convert.rules import RuleSet
 from ghtotekton.errors import Position
 from ghtotekton.github import model as m
 
+GPUS_SUMMED = "gpu-per-pod"
+"""Rule of the finding that several steps each request GPUs (the pod needs their sum)."""
+
 _GPUS_OPTION = re.compile(r"--gpus(?:=|\s+)(?:\"|')?([^\s\"']+)")
+
+
+def holds_gpu(step: dict[str, Any]) -> bool:
+    """Whether a step's container requests a GPU (any vendor's ``*/gpu`` resource)."""
+    limits = (step.get("computeResources") or {}).get("limits") or {}
+    return any("gpu" in k for k in limits)
 
 
 def container_gpus(job: m.Job, findings: list[Finding], where: Position) -> int:
@@ -125,9 +134,9 @@ def apply_gpus(
                     f"{len(holders)} steps run GPU work and each requests its GPUs: a pod's "
                     f"containers each get their own, so this Task needs {total} on one node",
                     where,
-                    rule="gpu",
                     action="keep the GPU only on the steps that use it (a rule with `class: cpu` "
                     "for the others) or let the converter split the job by resource class",
+                    rule=GPUS_SUMMED,
                 )
             )
         if targets:

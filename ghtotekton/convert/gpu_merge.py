@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ghtotekton.convert.findings import JobOutcome
+from ghtotekton.convert.gpu import holds_gpu
 
 _SHARED_KEYS = ("image", "volumeMounts", "securityContext", "imagePullPolicy")
 _MERGEABLE_KEYS = {
@@ -62,7 +63,7 @@ def merge_gpu_steps(task: dict[str, Any], outcome: JobOutcome) -> list[Merged]:
     i = 0
     while i < len(steps):
         run = _run_from(steps, i, text, image)
-        if sum(map(_is_gpu, run)) > 1:
+        if sum(map(holds_gpu, run)) > 1:
             step = _merge(run)
             merged.append(Merged(step["name"], [s["name"] for s in run]))
             out.append(step)
@@ -83,23 +84,18 @@ def _run_from(steps: list[dict[str, Any]], i: int, text: str, image: Any) -> lis
     """The steps from ``i`` that can share one container with the GPU step at ``i``, up to the
     last GPU step among them (empty when ``i`` is not a mergeable GPU step)."""
     first = steps[i]
-    if not (_is_gpu(first) and _mergeable(first, text)):
+    if not (holds_gpu(first) and _mergeable(first, text)):
         return []
     run = [first]
     for step in steps[i + 1 :]:
         if not (_mergeable(step, text) and _same(first, step, image)):
             break
-        if _is_gpu(step) and step.get("computeResources") != first.get("computeResources"):
+        if holds_gpu(step) and step.get("computeResources") != first.get("computeResources"):
             break
         run.append(step)
-    while run and not _is_gpu(run[-1]):
+    while run and not holds_gpu(run[-1]):
         run.pop()
     return run
-
-
-def _is_gpu(step: dict[str, Any]) -> bool:
-    limits = (step.get("computeResources") or {}).get("limits") or {}
-    return any("gpu" in k for k in limits)
 
 
 def _mergeable(step: dict[str, Any], task_text: str) -> bool:

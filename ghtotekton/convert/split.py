@@ -24,6 +24,7 @@ from typing import Any
 
 from ghtotekton.convert.environment_changes import split_breaks_environment
 from ghtotekton.convert.findings import Finding, JobOutcome, StepOutcome
+from ghtotekton.convert.gpu import holds_gpu
 from ghtotekton.convert.jobs import JobConversion
 from ghtotekton.convert.steps import GHT_DIR
 from ghtotekton.errors import Position
@@ -77,11 +78,6 @@ class Chain:
     """What the tail would run after in the DAG (the chain's last tasks)."""
 
 
-def _is_gpu(step: dict[str, Any]) -> bool:
-    limits = (step.get("computeResources") or {}).get("limits") or {}
-    return any(k.endswith("/gpu") or "gpu" in k for k in limits)
-
-
 def not_split_reason(conv: JobConversion, tail: int = 0) -> str | None:
     """Why a job that mixes GPU and CPU steps stays one task (None: it can be split).
 
@@ -106,8 +102,8 @@ def _pods(conv: JobConversion, tail: int) -> list[list[dict[str, Any]]]:
     body, final = (user[:-tail], user[-tail:]) if 0 < tail < len(user) else (user, [])
     pods: list[list[dict[str, Any]]] = []
     for step in body:
-        gpu = _is_gpu(step)
-        if not pods or gpu or _is_gpu(pods[-1][-1]):
+        gpu = holds_gpu(step)
+        if not pods or gpu or holds_gpu(pods[-1][-1]):
             pods.append([])
         pods[-1].append(step)
     return [*pods, final] if final else pods
@@ -136,7 +132,7 @@ def split_job(
     }
     final = [s for s in user if s["name"] in final_names]
     user = [s for s in user if s["name"] not in final_names]
-    kinds = ["gpu" if _is_gpu(s) else "cpu" for s in user]
+    kinds = ["gpu" if holds_gpu(s) else "cpu" for s in user]
     if "gpu" not in kinds or ("cpu" not in kinds and kinds.count("gpu") < 2 and not final):
         return None
     reason = not_split_reason(conv, tail)
@@ -164,7 +160,7 @@ def split_job(
     if final:
         segments.append(
             Segment(
-                "gpu" if any(_is_gpu(s) for s in final) else "cpu",
+                "gpu" if any(holds_gpu(s) for s in final) else "cpu",
                 final,
                 [by_step[s["name"]] for s in final if s["name"] in by_step],
                 final=True,
@@ -264,8 +260,8 @@ def _emit(
     runners: dict[str, dict[str, Any]] = {}
     previous: list[str] = list(conv.pipeline_task.get("runAfter", []))
     waiting: list[str] = []
-    gpu_sidecars = [s for s in spec.get("sidecars", []) if _is_gpu(s)]
-    cpu_sidecars = [s for s in spec.get("sidecars", []) if not _is_gpu(s)]
+    gpu_sidecars = [s for s in spec.get("sidecars", []) if holds_gpu(s)]
+    cpu_sidecars = [s for s in spec.get("sidecars", []) if not holds_gpu(s)]
     finals: list[dict[str, Any]] = []
     tail_after: list[str] = []
     chain_segments = [seg for seg in segments if not seg.final]

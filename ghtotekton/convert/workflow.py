@@ -12,6 +12,7 @@ from ghtotekton.convert.chains import guard_chains, tails_into_dag
 from ghtotekton.convert.claims import CACHE, share_one_claim
 from ghtotekton.convert.env_order import resolve_env_references
 from ghtotekton.convert.findings import Finding, JobOutcome, Status, worst
+from ghtotekton.convert.gpu import GPUS_SUMMED
 from ghtotekton.convert.gpu_merge import merge_gpu_steps
 from ghtotekton.convert.gpu_visibility import hide_gpus
 from ghtotekton.convert.job_failures import let_failures_through, scopable_tasks
@@ -171,11 +172,8 @@ def convert_workflow(
         if split.ends != [conv.pipeline_task["name"]]:
             aliases[conv.pipeline_task["name"]] = split.ends
         gpu_tasks = [t["metadata"]["name"] for t in split.tasks if _gpu_class(t)]
-        conv.outcome.findings[:] = [  # the split gives each GPU step a pod of its own
-            f
-            for f in conv.outcome.findings
-            if not (f.rule == "gpu" and "each requests" in f.message)
-        ]
+        # the split gives each GPU step a pod of its own
+        conv.outcome.findings[:] = [f for f in conv.outcome.findings if f.rule != GPUS_SUMMED]
         conv.outcome.findings.append(
             Finding(
                 "converted",
@@ -284,11 +282,7 @@ def _one_gpu_request(conv: JobConversion, where: Position) -> None:
         return
     holders = [s for s in conv.task["spec"]["steps"] if "computeResources" in s]
     if len(holders) <= 1:
-        conv.outcome.findings[:] = [
-            f
-            for f in conv.outcome.findings
-            if not (f.rule == "gpu" and "each requests" in f.message)
-        ]
+        conv.outcome.findings[:] = [f for f in conv.outcome.findings if f.rule != GPUS_SUMMED]
     for run in merged:
         conv.outcome.findings.append(
             Finding(
