@@ -110,3 +110,41 @@ def test_a_step_whose_exit_code_is_read_is_not_merged() -> None:
     reader["script"] = "#!/bin/sh\ncat $(steps.step-b.exitCode.path)\n"
     task = {"spec": {"steps": [_step("a"), _step("b"), reader]}}
     assert merge_gpu_steps(task, JobOutcome("j", None, "", "")) == []  # type: ignore[arg-type]
+
+
+TRACKED = """\
+on: push
+jobs:
+  train:
+    runs-on: [self-hosted, gpu]
+    steps:
+      - run: test -d . && echo "A ran"
+      - run: test -d . && echo "B fails" && exit 4
+      - run: test -d . && echo "C ran"
+      - if: always()
+        run: test -d . && echo "D ran (always)"
+      - if: failure()
+        id: report
+        run: test -d . && echo "E ran (failure)"
+"""
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_steps_that_track_each_others_status_merge_and_keep_github_semantics(
+    tmp_path: Path,
+) -> None:
+    """`always()`/`failure()` steps read the exit codes of earlier ones: each part writes its
+    code where they read it, every part runs, and the job still fails."""
+    conv = convert_repo(tmp_path, {".github/workflows/ci.yml": TRACKED}, Options(split_gpu=False))
+    task = conv.task("ci-train")
+    assert len(_gpu_steps(task)) == 1
+    assert "exitCode.path" not in str([s.get("script") for s in task["spec"]["steps"]]).replace(
+        "steps.step-ghtotekton", ""
+    )
+    run = run_task(task, tmp_path / "run")
+    out = run.out(_gpu_steps(task)[0])
+    assert "A ran" in out and "B fails" in out
+    assert "C ran" not in out  # after a failure, as on GitHub
+    assert "D ran (always)" in out and "E ran (failure)" in out
+    status = next(s for s in run.steps if s.name == "ghtotekton-status")
+    assert status.returncode != 0  # the job fails: B had to succeed

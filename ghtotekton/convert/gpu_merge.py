@@ -12,9 +12,16 @@ folder, under its own time limit; the first one that fails stops the rest, as Te
 Task's steps at the first failure.
 
 Only steps that can share a container are merged: the same image, resources, mounts and security
-context, a script with a shebang, no ``onError``, no per-step variables taken from Secrets or
-ConfigMaps that the others do not get, and nothing in the Task reading a merged step's exit code
-or results (``$(steps.<name>...)``).
+context, a script with a shebang, no per-step variables taken from Secrets or ConfigMaps that the
+others do not get, and no step results read elsewhere (``$(steps.<name>.results...)``).
+
+A job whose steps track each other's status (``always()``/``failure()`` steps) runs every step
+with ``onError: continue`` and reads their exit codes from Tekton's files
+(``$(steps.step-<name>.exitCode.path)``, written by the entrypoint when a step ends). Such steps
+merge too, all of them ``onError: continue``: every part runs, whatever the one before did, and
+writes its exit code to ``$GHT_DIR/exit-codes/<name>`` as it ends; the Task's references to the
+parts' exit-code files point there instead, so the guards and the status step read the same
+codes at the same moments.
 """
 
 from __future__ import annotations
@@ -36,8 +43,11 @@ _MERGEABLE_KEYS = {
     "workingDir",
     "timeout",
     "computeResources",
+    "onError",
     *_SHARED_KEYS,
 }
+EXIT_CODES = "$GHT_DIR/exit-codes"
+"""Where merged steps that continue on error write each part's exit code."""
 _K8S_REF = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(h|m|s|ms)")
 _SECONDS = {"h": 3600, "m": 60, "s": 1, "ms": 0.001}
@@ -72,7 +82,7 @@ def merge_gpu_steps(task: dict[str, Any], outcome: JobOutcome) -> list[Merged]:
             out.append(steps[i])
             i += 1
     if merged:
-        spec["steps"] = out
+        spec["steps"] = _read_exit_codes_from_files(out, merged)
         into = {part: m.name for m in merged for part in m.parts}
         for step_outcome in outcome.steps:
             if step_outcome.tekton_step in into:
@@ -90,6 +100,8 @@ def _run_from(steps: list[dict[str, Any]], i: int, text: str, image: Any) -> lis
     for step in steps[i + 1 :]:
         if not (_mergeable(step, text) and _same(first, step, image)):
             break
+        if step.get("onError") != first.get("onError"):
+            break
         if holds_gpu(step) and step.get("computeResources") != first.get("computeResources"):
             break
         run.append(step)
@@ -102,11 +114,30 @@ def _mergeable(step: dict[str, Any], task_text: str) -> bool:
     script = step.get("script")
     if not isinstance(script, str) or not script.startswith("#!"):
         return False
-    if set(step) - _MERGEABLE_KEYS:
-        return False  # onError, results, command/args, a different kind of step
-    # Nothing reads its exit code or results: Tekton's $(steps.<name>...) or $(steps.step-<name>...)
-    reads = re.compile(rf"\$\(steps\.(?:step-)?{re.escape(step['name'])}\.")
-    return reads.search(task_text) is None
+    if set(step) - _MERGEABLE_KEYS or step.get("onError", "continue") != "continue":
+        return False  # results, command/args, another kind of step or of onError
+    name = re.escape(step["name"])
+    if re.search(rf"\$\(steps\.(?:step-)?{name}\.results\.", task_text):
+        return False  # its results are read: a container of its own writes them
+    # An exit code read elsewhere can come from a file only when the parts continue on error.
+    code = re.search(rf"\$\(steps\.step-{name}\.exitCode\.path\)", task_text)
+    return code is None or step.get("onError") == "continue"
+
+
+def _read_exit_codes_from_files(
+    steps: list[dict[str, Any]], merged: list[Merged]
+) -> list[dict[str, Any]]:
+    """Point every reference to a merged part's exit-code file at the file the part writes."""
+    parts = [name for m in merged for name in m.parts]
+    if not parts:
+        return steps
+    pattern = re.compile(
+        r"\$\(steps\.step-(" + "|".join(map(re.escape, parts)) + r")\.exitCode\.path\)"
+    )
+    for step in steps:
+        if isinstance(step.get("script"), str):
+            step["script"] = pattern.sub(lambda hit: f"{EXIT_CODES}/{hit.group(1)}", step["script"])
+    return steps
 
 
 def _same(first: dict[str, Any], step: dict[str, Any], image: Any) -> bool:
@@ -135,6 +166,9 @@ def _merge(run: list[dict[str, Any]]) -> dict[str, Any]:
     common = [e for e in first.get("env") or [] if all(e in (s.get("env") or []) for s in run)]
     if common:
         step["env"] = common
+    keep_going = first.get("onError") == "continue"
+    if keep_going:
+        step["onError"] = "continue"
     lines = [
         "#!/bin/sh",
         "set -e",
@@ -142,18 +176,23 @@ def _merge(run: list[dict[str, Any]]) -> dict[str, Any]:
         "# each runs in turn with its own variables, folder and time limit.",
         'parts="$(mktemp -d 2>/dev/null || echo "/tmp/ght-gpu-steps-$$")"',
         'mkdir -p "$parts"',
+        *([f'mkdir -p "{EXIT_CODES}"', "last=0"] if keep_going else []),
     ]
     total = 0.0
     for index, part in enumerate(run, start=1):
-        lines += _part(index, part, common)
+        lines += _part(index, part, common, keep_going)
         total += _seconds(part.get("timeout")) or 0
+    if keep_going:
+        lines.append('exit "$last"')  # the container shows how the last part ended
     step["script"] = "\n".join(lines) + "\n"
     if total and all(p.get("timeout") for p in run):
         step["timeout"] = _duration(total)
     return step
 
 
-def _part(index: int, step: dict[str, Any], common: list[dict[str, Any]]) -> list[str]:
+def _part(
+    index: int, step: dict[str, Any], common: list[dict[str, Any]], keep_going: bool
+) -> list[str]:
     path = f'"$parts/{index}"'
     marker = f"GHT_GPU_STEP_{index}_EOF"
     exports = [
@@ -170,15 +209,25 @@ def _part(index: int, step: dict[str, Any], common: list[dict[str, Any]]) -> lis
             f"else {run}; fi"
         )
     body = [*exports, *_enter(folder), run]
-    return [
+    head = [
         f"# step {index}: {step['name']}",
         f"cat > {path} <<'{marker}'",
         step["script"].rstrip("\n"),
         marker,
         f"chmod +x {path}",
-        "(",
-        *(f"  {line}" for line in body),
-        ")",
+    ]
+    # One && chain: a failing cd stops the part even where errexit does not apply (in an if).
+    subshell = ["(", "  " + " &&\n  ".join(body), ")"]
+    if not keep_going:
+        return [*head, *subshell]
+    # Every part runs (onError: continue); each one's code lands where the Task reads it.
+    code = f'"{EXIT_CODES}/{step["name"]}"'
+    return [
+        *head,
+        "if (",
+        *subshell[1:-1],
+        "); then last=0; else last=$?; fi",
+        f'echo "$last" > {code}',
     ]
 
 
