@@ -45,6 +45,7 @@ services:
       - DATABASE_URL=postgres://u:${DB_PASSWORD}@db/${DB_NAME}
       - DOMAIN=${DOMAIN}
       - PLAIN=yes
+      - API_TOKEN
 """
 DOTENV = "DB_PASSWORD=pw-7Hq2\nDB_NAME=name-8Kd1\nAPI_TOKEN=tok-3Jx9\nDOMAIN=dom-5Lp4\n"
 APP_ENV = "SESSION_KEY=key-2Wr6\nLOG_LEVEL=lvl-9Zs3\n"
@@ -106,6 +107,8 @@ def test_local_values_are_read_from_a_secret_or_a_configmap(
     assert _ref(env["SESSION_KEY"]) == (secret, "github-secrets", "SESSION_KEY")  # env_file
     assert _ref(env["LOG_LEVEL"]) == (config, "github-vars", "LOG_LEVEL")
     assert env["PLAIN"] == {"name": "PLAIN", "value": "yes"}  # written in the compose file
+    # a bare name takes the .env value (compose reads the shell or the environment files)
+    assert _ref(env["API_TOKEN"]) == (secret, "github-secrets", "API_TOKEN")
 
 
 def test_the_report_lists_every_key_with_the_command_that_creates_it(
@@ -126,6 +129,7 @@ def test_the_report_lists_every_key_with_the_command_that_creates_it(
     assert set(local) == {"POSTGRES_PASSWORD", "POSTGRES_DB", "DATABASE_URL", "DOMAIN"} | {
         "SESSION_KEY",
         "LOG_LEVEL",
+        "API_TOKEN",
     }
     assert ".env:1:1" in local["POSTGRES_PASSWORD"]["message"]
     assert "app.env:2:1" in local["LOG_LEVEL"]["message"]

@@ -158,6 +158,12 @@ class ComposeProject:
             if names:
                 first = sorted(names)[0]
                 out.local[key] = LocalValue(self.local_origin[first], frozenset(names))
+        for key, given in svc.environment.items():
+            # A bare name takes its value from the shell or from the .env file (Compose's
+            # "Set environment variables" page): here the file's value, which stays local.
+            if given is None and key not in shell and key in self.local_origin:
+                out.values[key] = self.env[key]
+                out.local[key] = LocalValue(self.local_origin[key], frozenset({key}))
         return out
 
     def _local_names(self, service: str, key: str) -> set[str]:
