@@ -794,3 +794,55 @@ def test_flaky_unit_in_baseline_is_noise(tmp_path: Path) -> None:
         ("gpu-smoke", False, True),
         ("test", True, False),
     ]
+
+
+@pytest.mark.parametrize("on_tekton", ["absent", "skipped"])
+def test_a_job_tekton_holds_for_approval_is_noted_not_counted(
+    tmp_path: Path, on_tekton: str
+) -> None:
+    """A deploy GitHub's reviewers let through must not run again from the shadow run: when the
+    map says Tekton holds it for approval and it did not run there, the runs still agree."""
+    held = "job `deploy` deploys to the environment `production` ..."
+    mmap = MigrationMap.model_validate(
+        {
+            "jobs": [
+                {"job": "build", "pipeline_task": "build"},
+                {"job": "deploy", "pipeline_task": "deploy", "held": held},
+            ]
+        }
+    )
+    a = make(tmp_path, "a", {}, [unit("build"), unit("deploy")])
+    tekton = [unit("build", kind="task", pipeline_task="build")]
+    if on_tekton == "skipped":
+        tekton.append(unit("deploy", "skipped", kind="task", pipeline_task="deploy"))
+    b = make(tmp_path, "b", {}, tekton, system="tekton")
+    c = compare(a, b, migration_map=mmap, registry=fakes())
+    assert c.verdict == "equivalent", c.differences
+    assert any("holds it for approval" in n for n in c.notes)
+    plain = MigrationMap.model_validate(
+        {"jobs": [{"job": j, "pipeline_task": j} for j in ("build", "deploy")]}
+    )
+    assert compare(a, b, migration_map=plain, registry=fakes()).verdict != "equivalent"
+    # Once approved on Tekton too, it is compared like any job.
+    ran = make(
+        tmp_path,
+        "ran",
+        {},
+        [*tekton[:1], unit("deploy", "failed", kind="task", pipeline_task="deploy")],
+        system="tekton",
+    )
+    assert compare(a, ran, migration_map=mmap, registry=fakes()).verdict == "divergent"
+
+
+def test_the_migration_map_marks_jobs_held_for_approval(tmp_path: Path) -> None:
+    from tests.converted import convert_repo
+
+    workflow = (
+        "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps: [{run: make}]\n"
+        "  deploy:\n    needs: build\n    environment: production\n    runs-on: ubuntu-latest\n"
+        "    steps: [{run: ./deploy.sh}]\n"
+    )
+    conv = convert_repo(tmp_path, {".github/workflows/ci.yml": workflow})
+    jobs = {j["job"]: j for j in json.loads(conv.result.files["migration-map.json"])["jobs"]}
+    assert "approve-production=approved" in jobs["deploy"]["held"]
+    assert "held" not in jobs["build"]

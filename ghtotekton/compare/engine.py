@@ -36,6 +36,8 @@ from ghtotekton.compare.pairing import (
     FilePair,
     MigrationMap,
     UnitPair,
+    held_jobs,
+    is_held,
     pair_files,
     pair_units,
     unit_differences,
@@ -191,6 +193,8 @@ class _Raw:
     def __init__(self) -> None:
         self.units: list[UnitPair] = []
         self.unit_diffs: list[Difference] = []
+        self.held: dict[str, str] = {}
+        """Jobs Tekton holds for a person's approval (migration-map.json ``held``)."""
         self.files: list[tuple[FileResult, list[Difference]]] = []
         self.count_a = 0
         self.count_b = 0
@@ -281,7 +285,8 @@ def _run(
 ) -> _Raw:
     raw = _Raw()
     raw.units = pair_units(a.info, b.info, config, mmap if renames else None)
-    raw.unit_diffs = unit_differences(a.info, b.info, raw.units)
+    raw.held = held_jobs(mmap if renames else None)
+    raw.unit_diffs = unit_differences(a.info, b.info, raw.units, raw.held)
     (files_a, raw.skipped_a), (files_b, raw.skipped_b) = _listing(a), _listing(b)
     raw.count_a, raw.count_b = len(files_a), len(files_b)
     pairs, _ignored = pair_files(files_a, files_b, config, renames=renames)
@@ -339,6 +344,10 @@ def compare(
     missing: list[Difference] = []
     counts: dict[str, HandlerCount] = {}
     files: list[FileResult] = []
+    for pair in raw.units:
+        why = is_held(pair, raw.held)
+        if why and pair.a is not None:
+            notes.append(f"{pair.a.name}: not run on Tekton, which holds it for approval ({why})")
     for diff in (mark(d) for d in raw.unit_diffs):
         (noise if diff.noise else counted).append(diff)
         if not diff.noise and diff.kind in _MISSING:

@@ -229,6 +229,13 @@ def render_markdown(report: dict[str, Any]) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+def _held(job: Any) -> dict[str, str]:
+    """``held``: why the job's task waits for a person on Tekton (an environment's approval),
+    so ``compare`` does not count its absence from a run against the migration."""
+    reasons = [f.message for f in job.findings if f.rule == "environment"]
+    return {"held": reasons[0]} if reasons else {}
+
+
 def migration_map(conversions: list[WorkflowConversion], options: dict[str, Any]) -> dict[str, Any]:
     """Source job/step and file:line -> Tekton pipeline task/step; ``compare`` pairs with it."""
     entries = []
@@ -242,6 +249,7 @@ def migration_map(conversions: list[WorkflowConversion], options: dict[str, Any]
                     "source": f"{job.position.file}:{job.position.line}",
                     "pipeline_task": job.pipeline_task,
                     "task": job.task,
+                    **_held(job),
                     "steps": [
                         {
                             "index": s.index,
