@@ -49,6 +49,9 @@ def test_each_combination_names_the_image_of_its_version(tmp_path: Path) -> None
     assert any(p["name"] == "ght-image" for p in spec["params"])
     [job] = conv.result.report["workflows"][0]["jobs"]
     assert any(f["rule"] == "matrix-image" for f in job["findings"])
+    [setup] = [s for s in job["steps"] if s["rule"] == "setup-python"]
+    assert all(image in setup["reason"] for image in IMAGES.values())
+    assert "became the job image" not in setup["reason"]
 
 
 def test_tekton_runs_each_cell_in_its_own_image(tmp_path: Path) -> None:

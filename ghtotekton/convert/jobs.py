@@ -482,7 +482,16 @@ def convert_job(
     if matrix:
         pipeline_task["matrix"] = matrix
         if ctx.image_rule is not None and not container_image:
-            image_per_cell(ctx.image_rule, image, task["spec"], pipeline_task, findings, where)
+            chosen = image_per_cell(
+                ctx.image_rule, image, task["spec"], pipeline_task, findings, where
+            )
+            for step_outcome in outcome.steps:  # the setup step says what the cells run
+                if chosen and step_outcome.rule == ctx.image_rule.rule.id:
+                    step_outcome.reason = step_outcome.reason.replace(
+                        f"became the job image {image}",
+                        "became the image of each matrix combination: " + ", ".join(chosen),
+                        1,
+                    )
         if ctx.compose is not None:
             apply_to_matrix(
                 pipeline_task, ctx.compose.image_variants, pipeline_params, findings, where

@@ -65,11 +65,12 @@ def image_per_cell(
     pipeline_task: dict[str, Any],
     findings: list[Finding],
     where: Position,
-) -> None:
-    """Give each ``include`` combination its own image when the rule picks different ones."""
+) -> list[str]:
+    """Give each ``include`` combination its own image when the rule picks different ones;
+    the images the cells run (empty when the job keeps ``default`` for every cell)."""
     include = (pipeline_task.get("matrix") or {}).get("include") or []
     if not include:
-        return
+        return []
     keys = {param_name("matrix", k): k for k in _matrix_keys(image_rule.step)}
     images: list[str] = []
     for combo in include:
@@ -78,11 +79,11 @@ def image_per_cell(
         }
         image = image_rule.image(values, default)
         if image is None:
-            return
+            return []
         images.append(image)
     if len(set(images)) == 1:
         _use(spec, default, images[0])  # one version for every cell: that one, not the default
-        return
+        return [] if images[0] == default else images[:1]
     spec.setdefault("params", []).append(
         {
             "name": IMAGE_PARAM,
@@ -104,6 +105,7 @@ def image_per_cell(
             rule="matrix-image",
         )
     )
+    return list(dict.fromkeys(images))
 
 
 def _use(spec: dict[str, Any], default: str, image: str) -> None:
