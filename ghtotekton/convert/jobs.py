@@ -36,6 +36,7 @@ from ghtotekton.convert.steps import (
     env_entries,
     env_entry,
     failed_check,
+    job_image_note,
     outcome_command,
     value_from,
 )
@@ -488,7 +489,7 @@ def convert_job(
             for step_outcome in outcome.steps:  # the setup step says what the cells run
                 if chosen and step_outcome.rule == ctx.image_rule.rule.id:
                     step_outcome.reason = step_outcome.reason.replace(
-                        f"became the job image {image}",
+                        job_image_note(image),
                         "became the image of each matrix combination: " + ", ".join(chosen),
                         1,
                     )

@@ -153,6 +153,12 @@ def _keep_own_env(out: dict[str, Any], own: list[str]) -> None:
             return
 
 
+def job_image_note(image: str) -> str:
+    """The note of a step whose rule chose the job image (``matrix_images.py`` rewrites it when
+    each matrix combination gets its own)."""
+    return f"became the job image {image}"
+
+
 def outcome_command(name: str, soft: bool) -> str:
     """Shell that prints GitHub's ``steps.<id>.outcome`` (``conclusion`` when ``soft``: the step
     continues on error) of the Tekton step ``name`` of this task, from its exit-code file."""
@@ -784,7 +790,7 @@ def _rule_step(
         ctx.image_rule = ImageRule.of(rule, step, ctx.job_id)
         outcome = StepOutcome(
             index, label, where, status, rule.id,
-            f"became the job image {image}" + ("; " + "; ".join(reasons) if reasons else ""),
+            job_image_note(image) + ("; " + "; ".join(reasons) if reasons else ""),
             step.uses,
         )  # fmt: skip
         return Converted([], outcome)
