@@ -15,6 +15,14 @@ from dataclasses import dataclass, field
 from typing import Literal as Lit
 
 from ghtotekton.convert.naming import env_name, param_name
+from ghtotekton.convert.shell_expr import (
+    NUMBER,
+    PREDICATES,
+    Compiler,
+    number_text,
+    temp_name,
+)
+from ghtotekton.convert.shell_expr import quoted as held_text
 from ghtotekton.github import expressions as ex
 
 GHT_DIR = "/workspace/.ghtotekton"
@@ -85,6 +93,10 @@ class Untranslatable:
     reason: str
 
 
+DEFAULT_STATUS = {"success": "true", "always": "true", "cancelled": "false", "failure": "false"}
+"""Status functions when nothing failed before: reaching the step means success."""
+
+
 @dataclass(slots=True)
 class Scope:
     """What a job's expressions need, collected while its steps are converted.
@@ -96,6 +108,9 @@ class Scope:
     used: dict[str, Source] = field(default_factory=dict)
     """Env var name -> source, for every reference used (the job converter declares them)."""
     problems: list[Untranslatable] = field(default_factory=list)
+    status: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_STATUS))
+    """The bash test of each status function for the step being converted (``failure()`` reads
+    the earlier steps' exit codes when the job tracks them)."""
     step_env: frozenset[str] | None = None
     """The names the step being converted defines in its own ``env:`` (None outside a step):
     its ``with:`` inputs and script see them, so they are not late there."""
@@ -269,8 +284,14 @@ def shell_value(node: ex.Node, scope: Scope, prelude: list[str]) -> str | None:
         text = ex.to_string(node.value)
         if _SAFE_LITERAL.match(text):
             return text
-        scope.problems.append(Untranslatable(ex.unparse(node), "literal with shell characters"))
-        return None
+        held = held_text(text)  # held in a variable: its quotes and `$` stay data
+        if held is None:
+            scope.problems.append(Untranslatable(ex.unparse(node), "literal with `$(` in it"))
+            return None
+        line = f'{temp_name(node)}="{held}"'
+        if line not in prelude:
+            prelude.append(line)
+        return "${" + temp_name(node) + "}"
     path = reference_path(node)
     if path is not None:
         found = scope.source_of(path)
@@ -292,18 +313,44 @@ def shell_value(node: ex.Node, scope: Scope, prelude: list[str]) -> str | None:
                 if line not in prelude:
                     prelude.append(line)
         return "${" + found.env + "}"
-    if isinstance(node, ex.Logical) and node.op == "||":
+    if isinstance(node, ex.Logical) and node.op == "||" and _plain(node.left, scope):
         # GitHub returns the first truthy operand; a param is a string, truthy unless empty.
         left = shell_value(node.left, scope, prelude)
-        right = shell_value(node.right, scope, prelude)
+        right = _default_word(node.right, scope, prelude)
         if left is not None and right is not None and left.startswith("${") and left.endswith("}"):
             return "${" + left[2:-1] + ":-" + right + "}"
-        scope.problems.append(Untranslatable(ex.unparse(node), "`||` of these operands"))
-        return None
-    scope.problems.append(
-        Untranslatable(ex.unparse(node), "computed expressions are not translated yet")
+    before = len(scope.problems)
+    compiler = Compiler(
+        word=lambda n: shell_value(n, scope, prelude),
+        test=lambda n: shell_condition(n, scope, prelude, scope.status),
+        prelude=prelude,
     )
+    value = compiler.value(node)
+    if value is not None:
+        del scope.problems[before:]
+        return value
+    if len(scope.problems) == before:
+        scope.problems.append(Untranslatable(ex.unparse(node), "it has no shell form"))
     return None
+
+
+def _plain(node: ex.Node, scope: Scope) -> bool:
+    """A reference whose value the shell holds as it is (so ``${X:-default}`` gives ``X || d``)."""
+    path = reference_path(node)
+    if path is None:
+        return False
+    found = scope.resolve(path)
+    return isinstance(found, Source) and found.kind not in ("literal",)
+
+
+def _default_word(node: ex.Node, scope: Scope, prelude: list[str]) -> str | None:
+    """The right side of ``${X:-...}``: a literal quoted for it, else a shell value."""
+    if isinstance(node, ex.Literal):
+        text = ex.to_string(node.value)
+        if _SAFE_LITERAL.match(text):
+            return text
+        return None
+    return shell_value(node, scope, prelude)
 
 
 def constant_list(node: ex.Node) -> list[str] | None:
@@ -411,10 +458,6 @@ def status_calls(node: ex.Node) -> set[str]:
     return {name.lower() for name in ex.calls(node)} & STATUS_FUNCTIONS
 
 
-DEFAULT_STATUS = {"success": "true", "always": "true", "cancelled": "false", "failure": "false"}
-"""Status functions when nothing failed before: reaching the step means success."""
-
-
 def shell_condition(
     node: ex.Node,
     scope: Scope,
@@ -427,7 +470,9 @@ def shell_condition(
     ``status`` gives the shell test for each status function (``failure`` -> a check of the
     earlier steps' exit codes).
     """
-    status = status or DEFAULT_STATUS
+    status = status or scope.status
+    if isinstance(node, ex.Literal):
+        return "true" if ex.is_truthy(node.value) else "false"
     if isinstance(node, ex.Call) and node.name.lower() in STATUS_FUNCTIONS:
         return status[node.name.lower()]
     if isinstance(node, ex.Not):
@@ -441,12 +486,7 @@ def shell_condition(
         op = "&&" if node.op == "&&" else "||"
         return f"{{ {left}; }} {op} {{ {right}; }}"
     if isinstance(node, ex.Compare) and node.op in ("==", "!="):
-        left = _lowered(node.left, scope, prelude)
-        right = _lowered(node.right, scope, prelude)
-        if left is None or right is None:
-            return None
-        test = "==" if node.op == "==" else "!="
-        return f'[[ "{left}" {test} "{right}" ]]'
+        return _equality(node.left, node.right, scope, prelude, negated=node.op == "!=")
     if isinstance(node, ex.Call) and node.name.lower() == "contains" and len(node.args) == 2:
         members = constant_list(node.args[0])
         if members is not None:  # contains(fromJSON('["a","b"]'), x): x is one of them
@@ -460,19 +500,107 @@ def shell_condition(
             return None
         hay = _lowered(node.args[0], scope, prelude)
         needle = node.args[1]
-        if hay is None or not isinstance(needle, ex.Literal) or not isinstance(needle.value, str):
+        if isinstance(needle, ex.Literal):
+            if "$(" in ex.to_string(needle.value):
+                return None  # Tekton would substitute `$(params.x)` inside the script text
+            lit = '"' + in_double_quotes(ex.to_string(needle.value).lower()) + '"'
+        else:
+            lowered = _lowered(needle, scope, prelude)
+            lit = f'"{lowered}"' if lowered is not None else ""
+        if hay is None or not lit:
             return None
-        if "$(" in needle.value:
-            return None  # Tekton would substitute `$(params.x)` inside the script text
-        lit = '"' + in_double_quotes(needle.value.lower()) + '"'  # quoted: matched literally
+        # quoted, the needle is matched literally, not as a pattern
         pattern = {"startswith": f"{lit}*", "endswith": f"*{lit}", "contains": f"*{lit}*"}
         return f'[[ "{hay}" == {pattern[node.name.lower()]} ]]'
+    if isinstance(node, ex.Not | ex.Compare | ex.Logical) or (
+        isinstance(node, ex.Call) and node.name.lower() in PREDICATES
+    ):
+        return None  # a test of its own above, or none: not a value to test for truth
     value = shell_value(node, scope, prelude)
     if value is None:
         return None
-    # A bare value: truthy unless empty, "false" is a non-empty string and truthy (GitHub agrees
-    # only for strings; booleans from params arrive as the strings "true"/"false").
+    kind = value_kind(node, scope)
+    if kind == "string":
+        return f'[[ -n "{value}" ]]'  # a string on GitHub too: truthy unless empty
+    if kind == "boolean":
+        return f'[[ "{value}" == true ]]'
+    # A value of unknown type: truthy unless empty; "false" and "0" are non-empty strings and
+    # truthy on GitHub, but booleans and numbers from params and matrices arrive as those words.
     return f'[[ -n "{value}" && "{value}" != "false" && "{value}" != "0" ]]'
+
+
+STRING_KINDS = frozenset({"env", "runtime", "secret", "configmap"})
+"""Sources whose value is a string on GitHub: env vars, step outputs, secrets and variables."""
+
+
+ValueKind = Lit["string", "boolean", "number", "null", "unknown", "mixed"]
+"""``mixed``: an ``a && b`` whose operands differ in kind, so its kind is known only at run time."""
+
+
+def value_kind(node: ex.Node, scope: Scope) -> ValueKind:
+    """What GitHub's value of ``node`` is, where the converter can tell: it decides how ``==``
+    coerces (``'' == false`` is true: both become the number 0) and what is truthy."""
+    if isinstance(node, ex.Literal):
+        if node.value is None:
+            return "null"
+        if isinstance(node.value, bool):
+            return "boolean"
+        return "number" if isinstance(node.value, int | float) else "string"
+    if isinstance(node, ex.Not | ex.Compare):
+        return "boolean"
+    if isinstance(node, ex.Call):
+        name = node.name.lower()
+        if name in PREDICATES:
+            return "boolean"
+        return "string" if name in ("format", "hashfiles", "join", "tojson") else "unknown"
+    if isinstance(node, ex.Logical):
+        left, right = value_kind(node.left, scope), value_kind(node.right, scope)
+        return left if left == right else "mixed"
+    path = reference_path(node)
+    found = scope.resolve(path) if path is not None else None
+    if isinstance(found, Source) and found.kind in STRING_KINDS:
+        return "string"
+    return "unknown"
+
+
+def _equality(
+    left: ex.Node, right: ex.Node, scope: Scope, prelude: list[str], *, negated: bool = False
+) -> str | None:
+    """A bash test of GitHub's ``left == right``: strings ignore case; values of two kinds are
+    both made numbers (``'' == false``, ``'1' == true``) and NaN equals nothing."""
+    kinds = {value_kind(left, scope), value_kind(right, scope)}
+    if "mixed" in kinds:
+        scope.problems.append(
+            Untranslatable(
+                f"{ex.unparse(left)} == {ex.unparse(right)}",
+                "a comparison with a value whose kind (string, boolean) only the run knows",
+            )
+        )
+        return None
+    if "unknown" in kinds or kinds == {"string"} or len(kinds) == 1:
+        # Of one kind, or a param whose kind only the run knows: its text is compared.
+        a, b = _lowered(left, scope, prelude), _lowered(right, scope, prelude)
+        op = "!=" if negated else "=="
+        return None if a is None or b is None else f'[[ "{a}" {op} "{b}" ]]'
+    a, b = _number(left, scope, prelude), _number(right, scope, prelude)
+    if a is None or b is None:
+        return None
+    equal = f'[[ "{a}" == "{b}" && "{a}" != NaN ]]'
+    return f"! {{ {equal}; }}" if negated else equal
+
+
+def _number(node: ex.Node, scope: Scope, prelude: list[str]) -> str | None:
+    """The operand as GitHub's number, as text ``ght_num`` prints (or the converter knows)."""
+    if isinstance(node, ex.Literal):
+        return number_text(ex.to_number(node.value))
+    value = shell_value(node, scope, prelude)
+    if value is None:
+        return None
+    if value_kind(node, scope) == "boolean":
+        return f'$([[ "{value}" == true ]] && echo 1 || echo 0)'
+    if NUMBER not in prelude:
+        prelude.insert(0, NUMBER)
+    return f'$(ght_num "{value}")'
 
 
 def _lowered(node: ex.Node, scope: Scope, prelude: list[str]) -> str | None:
@@ -483,6 +611,18 @@ def _lowered(node: ex.Node, scope: Scope, prelude: list[str]) -> str | None:
             return None  # Tekton would substitute `$(params.x)` inside the script text
         return in_double_quotes(text.lower())
     value = shell_value(node, scope, prelude)
-    if value is None or not (value.startswith("${") and value.endswith("}")):
-        return value
-    return "${" + value[2:-1] + ",,}" if ":-" not in value else None
+    if value is None:
+        return None
+    if _PLAIN_VAR.fullmatch(value):
+        return "${" + value[2:-1] + ",,}"
+    if "$" not in value:
+        return value.lower()  # a value the converter knows (`runner.os`)
+    # `${X:-d}`, `$(workspaces.source.path)/x`: held in a variable first, then lower-cased
+    name = temp_name(node)
+    line = f'{name}="{value}"'
+    if line not in prelude:
+        prelude.append(line)
+    return "${" + name + ",,}"
+
+
+_PLAIN_VAR = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")

@@ -232,6 +232,7 @@ def _run_step(step: m.Step, index: int, label: str, where: Position, ctx: StepCo
     status: Status = "converted"
     reasons: list[str] = []
     before = len(ctx.scope.problems)
+    ctx.scope.status = status_tests(ctx)
     translated = cx.translate_script(step.run or "", ctx.scope, shell_kind=kind)
     if kind == "custom":
         status = "partial"
@@ -451,6 +452,16 @@ def _workdir(path: str, ctx: StepContext) -> str:
     return f"$(workspaces.source.path)/{path}"
 
 
+def status_tests(ctx: StepContext) -> dict[str, str]:
+    """The bash test of each status function at the step being converted: with status
+    tracking, ``failure()`` reads the exit codes of the steps before it."""
+    status = dict(cx.DEFAULT_STATUS)
+    if ctx.track_status:
+        failed = failed_check(ctx)
+        status.update({"success": f"! {failed}", "failure": failed})
+    return status
+
+
 def _guard(step: m.Step, ctx: StepContext) -> str:
     """A guarded start for ``if:``: GitHub's condition, tested by the shell before the script.
 
@@ -458,9 +469,7 @@ def _guard(step: m.Step, ctx: StepContext) -> str:
     earlier step failed, as GitHub does.
     """
     failed = failed_check(ctx)
-    status = dict(cx.DEFAULT_STATUS)
-    if ctx.track_status:
-        status.update({"success": f"! {failed}", "failure": failed})
+    status = status_tests(ctx)
     if step.if_ is None or _always_true(step.if_):
         if ctx.track_status and ctx.must_succeed:
             return f'if {failed}; then ght_skip "an earlier step failed"; fi'
@@ -489,7 +498,8 @@ def _guard(step: m.Step, ctx: StepContext) -> str:
                 step.pos or Position("?"),
             )
         )
-    skip = f'if ! {{ {test}; }}; then ght_skip "if: {cx.in_double_quotes(text)}"; fi'
+    # The condition as its canonical text: without `${{`, which only GitHub reads.
+    skip = f'if ! {{ {test}; }}; then ght_skip "if: {cx.in_double_quotes(ex.unparse(node))}"; fi'
     return "\n".join([*prelude, skip])
 
 
@@ -583,11 +593,9 @@ def _needs_shell(item: ex.Embedded, scope: cx.Scope, key: str) -> bool:
     the value before this step's own)."""
     if item.node is None or isinstance(item.node, ex.Literal):
         return False
-    if isinstance(item.node, ex.Logical):
-        return True
     path = cx.reference_path(item.node)
     if path is None:
-        return False
+        return True  # computed (`a && b || c`, a comparison, a function): only a shell can
     src = scope.resolve(path)
     if not isinstance(src, cx.Source):
         return False
@@ -1035,6 +1043,12 @@ def _computed_input(
     return cx.Source("runtime", env=env_name("GHT_INPUT", key), text=command)
 
 
+def _unexpressed(text: str) -> str:
+    """Text for a comment of a generated script: a ``${{`` there would be the only GitHub
+    expression left in the output, and tools that look for unconverted ones would stop at it."""
+    return text.replace("${{", "{{")
+
+
 def _stub(
     step: m.Step,
     index: int,
@@ -1051,11 +1065,13 @@ def _stub(
     lines = [
         "#!/bin/sh",
         f"# ghtotekton: {status} step converted from `{step.uses}` ({where}).",
-        f"# {reason}",
+        f"# {_unexpressed(reason)}",
     ]
+    if step.with_:
+        lines.append("# Its inputs (each in its INPUT_* env var; expressions shown as {{ }}):")
     for key, value in (step.with_ or {}).items():
         shown = m.scalar_text(value).replace("\n", " ")
-        lines.append(f"#   with.{key}: {shown}")
+        lines.append(f"#   with.{key}: {_unexpressed(shown)}")
     lines.append(f"echo 'ghtotekton: step {name} needs a person: see migration-report.md' >&2")
     lines.append("exit 1")
     out: dict[str, Any] = {"name": name, "image": STUB_IMAGE}

