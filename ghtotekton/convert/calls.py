@@ -14,6 +14,7 @@ caller's Pipeline, prefixed with the calling job's name. What crosses the call b
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +28,7 @@ from ghtotekton.errors import Position
 from ghtotekton.github import expressions as ex
 from ghtotekton.github import model as m
 from ghtotekton.github.loader import LoadedWorkflow
+from ghtotekton.github.matrix import MatrixError, expand_matrix
 from ghtotekton.github.repository import Repository
 
 MAX_DEPTH = 4
@@ -80,6 +82,12 @@ def inline_call(
     target = find_target(loaded, job, repo)
     if target is None:
         return None
+    cells = _cells(job)
+    if cells:
+        return _inline_cells(
+            cells, loaded, job_id, job, pt_name, caller_task_names, pipeline_name, rules, repo,
+            taken_tasks, pt_taken, depth,
+        )  # fmt: skip
     called = repo.workflows[target]
     where = job.pos or Position(loaded.display)
     outcome = JobOutcome(job_id, where, pt_name, "")
@@ -100,15 +108,9 @@ def inline_call(
             where,
         )
     )
-    if job.if_ is not None:
-        outcome.findings.append(
-            Finding(
-                "partial",
-                f"the call's `if: {job.if_}` is not applied to the inlined tasks",
-                where,
-                action="add the condition to the called jobs or to the inlined tasks' `when`",
-            )
-        )
+    gate = _call_gate(loaded, job_id, job, pt_name, caller_task_names, pipeline_name, rules,
+                      repo, taken_tasks)  # fmt: skip
+    outcome.findings.extend(gate.findings)
     values = _input_values(called, job, caller_task_names, result, where)
     secret_names = _secret_names(job)
     inner_names = {
@@ -153,6 +155,7 @@ def inline_call(
             finally_ids.add(cid.lower())
         result.jobs.append(conv)
         result.outcomes.append(_renamed(conv.outcome, job_id))
+    _apply_gate(gate, result)
     needed_lower = {n.lower() for n in needed}
     result.leaves = sorted(
         inner_names[cid]
@@ -174,6 +177,220 @@ def inline_call(
         else:
             result.outputs[name] = feed
     return result
+
+
+@dataclass(slots=True)
+class _Gate:
+    """The calling job's ``if:`` as Tekton says it for the inlined tasks."""
+
+    when: list[dict[str, Any]] = field(default_factory=list)
+    guards: list[dict[str, Any]] = field(default_factory=list)
+    """Condition tasks the ``when`` entries read (a shell test of what ``when`` cannot say)."""
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+
+
+def _call_gate(
+    loaded: LoadedWorkflow,
+    job_id: str,
+    job: m.Job,
+    pt_name: str,
+    caller_task_names: dict[str, str],
+    pipeline_name: str,
+    rules: RuleSet,
+    repo: Repository,
+    taken_tasks: set[str],
+) -> _Gate:
+    """GitHub skips the whole called workflow when the calling job's ``if:`` is false. Tekton
+    scopes a ``when`` to its own task (dependent tasks still run), so every inlined task gets
+    the condition. It is translated as the condition of a job with the caller's context (its
+    ``needs``, inputs and events) would be; what has no form keeps the tasks from running."""
+    gate = _Gate()
+    if job.if_ is None or job.if_ is True:
+        return gate
+    probe = job.model_copy(
+        update={"uses": None, "with_": None, "secrets": None, "strategy": None,
+                "runs_on": "ubuntu-latest", "steps": [m.Step.model_validate({"run": "true"})]}
+    )  # fmt: skip
+    names = {**caller_task_names, job_id: pt_name}
+    conv = convert_job(loaded, pipeline_name, job_id, probe, names, rules, repo, set(taken_tasks))
+    when = list(conv.pipeline_task.get("when") or [])
+    # Only a finally task may read statuses; the inlined tasks are not finally.
+    gate.when = [w for w in when if not _TASK_STATUS_ANY.search(str(w))]
+    if len(gate.when) < len(when):
+        gate.findings.append(
+            Finding(
+                "partial",
+                "the call's condition on the jobs' statuses (`always()`, `failure()`, "
+                "`needs.*.result`) is not applied: the inlined tasks run when the tasks they "
+                "wait for succeed",
+                job.pos or Position(loaded.display),
+            )
+        )
+    gate.guards = list(conv.guards)
+    taken_tasks.update(g["name"] for g in gate.guards)
+    used = {p for w in gate.when for p in _PARAM_REF.findall(str(w))}
+    used |= {p for g in gate.guards for p in _PARAM_REF.findall(str(g.get("params")))}
+    gate.params = {k: v for k, v in conv.pipeline_params.items() if k in used}
+    gate.findings = [f for f in conv.outcome.findings if "condition" in f.message]
+    return gate
+
+
+_TASK_STATUS_ANY = re.compile(r"\$\(tasks\.(?:[a-z0-9-]+\.)?status\)")
+_PARAM_REF = re.compile(r"\$\(params\.([A-Za-z0-9_.-]+)\)")
+
+
+def _apply_gate(gate: _Gate, result: InlinedCall) -> None:
+    """Every inlined task (and nested call's) gets the call's condition."""
+    if not gate.when:
+        return
+    for conv in result.jobs:
+        conv.pipeline_task["when"] = [*gate.when, *(conv.pipeline_task.get("when") or [])]
+    if result.jobs:
+        result.jobs[0].guards.extend(gate.guards)
+    result.params.update(gate.params)
+
+
+def _cells(job: m.Job) -> list[tuple[str, dict[str, Any]]]:
+    """(name, values) of each combination of a calling job's matrix known before the run;
+    empty without a matrix, or when it is computed at run time (the call's finding says so)."""
+    matrix = job.strategy.matrix if job.strategy else None
+    if matrix is None:
+        return []
+    try:
+        expansion = expand_matrix(matrix)
+    except MatrixError:
+        return []
+    if expansion.dynamic or not expansion.combinations:
+        return []
+    names = expansion.names or [""] * len(expansion.combinations)
+    out: list[tuple[str, dict[str, Any]]] = []
+    taken: set[str] = set()
+    for index, (name, combo) in enumerate(zip(names, expansion.combinations, strict=True)):
+        label = dns_label(name.strip("()")) if name else ""
+        out.append((unique(label or f"cell-{index + 1}", taken), combo))
+    return out
+
+
+def _inline_cells(
+    cells: list[tuple[str, dict[str, Any]]],
+    loaded: LoadedWorkflow,
+    job_id: str,
+    job: m.Job,
+    pt_name: str,
+    caller_task_names: dict[str, str],
+    pipeline_name: str,
+    rules: RuleSet,
+    repo: Repository,
+    taken_tasks: set[str],
+    pt_taken: set[str],
+    depth: int,
+) -> InlinedCall | None:
+    """A calling job with a matrix: GitHub runs the called workflow once per combination, each
+    run its own chain of jobs. So it is inlined once per combination, its ``matrix.*`` values
+    put into the ``with:`` values; what needs the calling job waits for every combination."""
+    where = job.pos or Position(loaded.display)
+    merged = InlinedCall(JobOutcome(job_id, where, pt_name, ""))
+    for label, combo in cells:
+        update: dict[str, Any] = {"with_": _with_cell(job.with_, combo), "strategy": None}
+        if isinstance(job.if_, str):
+            update["if_"] = _if_cell(job.if_, combo)
+        cell_job = job.model_copy(update=update)
+        inlined = inline_call(
+            loaded, f"{job_id}-{label}", cell_job, dns_label(f"{pt_name}-{label}"),
+            caller_task_names,
+            pipeline_name, rules, repo, taken_tasks, pt_taken, depth,
+        )  # fmt: skip
+        if inlined is None:
+            return None
+        merged.outcome.findings.extend(inlined.outcome.findings)
+        merged.jobs.extend(inlined.jobs)
+        merged.outcomes.extend(inlined.outcomes)
+        merged.leaves.extend(inlined.leaves)
+        merged.params.update(inlined.params)
+        merged.nested.update(inlined.nested)
+        merged.outputs = inlined.outputs  # GitHub too gives one combination's outputs
+    merged.outcome.findings.insert(
+        0,
+        Finding(
+            "converted",
+            f"its matrix has {len(cells)} combinations: the called workflow is inlined once per "
+            "combination, with that combination's values",
+            where,
+        ),
+    )
+    if merged.outputs:
+        merged.outcome.findings.append(
+            Finding(
+                "partial",
+                "the call's outputs come from one combination (the last one listed), as GitHub "
+                "gives the outputs of whichever combination finished last",
+                where,
+            )
+        )
+    return merged
+
+
+def _with_cell(values: dict[str, m.Scalar] | None, combo: dict[str, Any]) -> dict[str, m.Scalar]:
+    """``with:`` values of one combination: each expression that reads only ``matrix`` (and
+    literals) is replaced by its value; others are left for the call's own translation."""
+    out: dict[str, m.Scalar] = {}
+    for key, value in (values or {}).items():
+        if not isinstance(value, str) or "${{" not in value:
+            out[key] = value
+            continue
+        parts: list[str] = []
+        last = 0
+        for item in ex.find_expressions(value):
+            parts.append(value[last : item.start])
+            last = item.end
+            known = _matrix_value(item.node, combo) if item.node is not None else None
+            parts.append(value[item.start : item.end] if known is None else known)
+        parts.append(value[last:])
+        out[key] = "".join(parts)
+    return out
+
+
+def _if_cell(text: str, combo: dict[str, Any]) -> str:
+    """The calling job's ``if:`` for one combination: its ``matrix.*`` references as values."""
+    try:
+        node = ex.parse_if(text)
+    except ex.ExpressionError:
+        return text  # the gate reports it
+    return ex.unparse(_bind(node, combo))
+
+
+def _bind(node: ex.Node, combo: dict[str, Any]) -> ex.Node:
+    """``node`` with each reference into ``matrix`` replaced by the combination's value."""
+    path = cx.reference_path(node)
+    if path is not None and path[0] == "matrix":
+        try:
+            value = ex.evaluate(node, {"matrix": combo})
+        except ex.ExpressionError:
+            return node
+        if value is ex.UNKNOWN or isinstance(value, dict | list):
+            return node
+        return ex.Literal(value)
+    changes: dict[str, Any] = {}
+    for name in ("obj", "index", "expr", "left", "right"):
+        child = getattr(node, name, None)
+        if isinstance(child, ex.Node):
+            changes[name] = _bind(child, combo)
+    if isinstance(node, ex.Call):
+        changes["args"] = tuple(_bind(a, combo) for a in node.args)
+    return dataclasses.replace(node, **changes) if changes else node
+
+
+def _matrix_value(node: ex.Node, combo: dict[str, Any]) -> str | None:
+    if any(ref[0] != "matrix" for ref in ex.references(node)):
+        return None
+    try:
+        value = ex.evaluate(node, {"matrix": combo})
+    except ex.ExpressionError:
+        return None
+    if value is ex.UNKNOWN or isinstance(value, dict | list):
+        return None
+    return ex.to_string(value)
 
 
 def _needs(job: m.Job) -> list[str]:

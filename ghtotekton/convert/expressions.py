@@ -23,6 +23,7 @@ from ghtotekton.convert.shell_expr import (
     temp_name,
 )
 from ghtotekton.convert.shell_expr import quoted as held_text
+from ghtotekton.convert.shell_syntax import open_quoted_heredocs
 from ghtotekton.github import expressions as ex
 
 GHT_DIR = "/workspace/.ghtotekton"
@@ -225,10 +226,13 @@ def translate_script(text: str, scope: Scope, *, shell_kind: str = "sh") -> Scri
     """Replace each ``${{ }}`` in a shell script by a variable reference the shell expands.
 
     Quoting is followed so a reference inside single quotes is still expanded the way GitHub's
-    textual splice would be (``'a'"${X}"'b'``). Non-shell scripts (python, pwsh) get the value
-    through the environment only: the expression is reported for a person to wire in.
+    textual splice would be (``'a'"${X}"'b'``). Where no shell expands anything (python and
+    pwsh scripts, quoted heredocs that cannot be opened) a param is pasted by Tekton's own
+    substitution, as GitHub pastes it; anything else is reported for a person to wire in.
     """
     text = link_runs(text)
+    if shell_kind == "sh":
+        text = open_quoted_heredocs(text, _may_open)
     found = ex.find_expressions(text)
     if not found:
         return ScriptTranslation(text)
@@ -245,28 +249,75 @@ def translate_script(text: str, scope: Scope, *, shell_kind: str = "sh") -> Scri
             scope.problems.append(Untranslatable(original, "the expression does not parse"))
             out.append(original)
             continue
-        if quotes is None:
-            scope.problems.append(
-                Untranslatable(original, "expressions inside non-shell scripts need a person")
-            )
-            out.append(original)
+        state = quotes[embedded.start] if quotes and embedded.start < len(quotes) else "none"
+        if quotes is None or state == "quoted-heredoc":
+            pasted = _pasted(embedded, scope)
+            if pasted is None:
+                where = "non-shell scripts" if quotes is None else "a quoted heredoc"
+                scope.problems.append(
+                    Untranslatable(
+                        original,
+                        f"inside {where} only Tekton's own substitution can put a value, and "
+                        "only of a param the repository's writers set (not the event's text)",
+                    )
+                )
+                out.append(original)
+            else:
+                out.append(pasted)
             continue
         shell = shell_value(embedded.node, scope, prelude)
         if shell is None:
             out.append(original)
             continue
-        state = quotes[embedded.start] if embedded.start < len(quotes) else "none"
         if state == "single":
             out.append(f"'\"{shell}\"'")
-        elif state == "quoted-heredoc":
-            scope.problems.append(
-                Untranslatable(original, "inside a quoted heredoc the shell expands nothing")
-            )
-            out.append(original)
         else:
             out.append(shell)
     out.append(text[last:])
     return ScriptTranslation("".join(out), prelude)
+
+
+def _pasted(item: ex.Embedded, scope: Scope) -> str | None:
+    """Text where no shell expands a variable (a python script, a quoted heredoc): GitHub pastes
+    the value into the text, and so does Tekton's ``$(params.x)`` substitution, before anything
+    runs. Only for a plain reference to a param the repository's writers set; a literal the
+    converter knows is pasted as it is."""
+    if item.node is None or not _may_open(item):
+        return None
+    path = reference_path(item.node)
+    if path is None:
+        if isinstance(item.node, ex.Literal) and "$(" not in ex.to_string(item.node.value):
+            return ex.to_string(item.node.value)
+        return None
+    found = scope.resolve(path)
+    if isinstance(found, Source) and found.kind == "literal" and "$" not in found.text:
+        return found.text
+    if not isinstance(found, Source) or found.kind != "param":
+        return None
+    scope.source_of(path)  # the task declares the param
+    return f"$(params.{found.param})"
+
+
+def _may_open(item: ex.Embedded) -> bool:
+    """Whether an expression may be put into a quoted heredoc's text, where the program reading
+    the heredoc (python, a config file) takes it as its own text. Values from the event
+    (titles, branch names, commit messages: anyone who opens a pull request writes them) may
+    not: they would become code, the script injection GitHub's own substitution allows."""
+    if item.node is None:
+        return False
+    for ref in ex.references(item.node):
+        head = tuple(p.lower() for p in ref[:2])
+        if head in (("github", "event"), ("github", "head_ref")) or (
+            ref[0] != "github" and (ref[0] not in SAFE_IN_TEXT)
+        ):
+            return False
+    return True
+
+
+SAFE_IN_TEXT = frozenset({"inputs", "matrix", "env", "vars", "runner", "needs", "steps", "job"})
+"""Contexts a heredoc's text may receive: values the repository's writers set (inputs of a
+dispatch come from someone with write access), not the event's free text. Secrets stay out:
+a heredoc is often written to a file or a log."""
 
 
 _SAFE_LITERAL = re.compile(r"^[A-Za-z0-9_./:@%+=,-]*$")

@@ -38,6 +38,7 @@ from ghtotekton.convert.steps import (
     failed_check,
     job_image_note,
     outcome_command,
+    param_text,
     value_from,
 )
 from ghtotekton.errors import Position
@@ -296,6 +297,11 @@ def convert_job(
             )
         )
     container_image, container_env = _container(job, scope, findings, _locator(loaded, job_id))
+    image_refusal = ""
+    if container_image and "${{" in container_image:
+        container_image, image_refusal = _image_of(
+            container_image, expansion, scope, findings, _locator(loaded, job_id)
+        )
     if container_image:
         image = container_image
 
@@ -423,7 +429,7 @@ def convert_job(
     setup = {
         "name": "ghtotekton-setup",
         "image": image,
-        "script": SETUP_SCRIPT,
+        "script": SETUP_SCRIPT + image_refusal,
     }
     keep_installs(image, setup, steps)
     spec: dict[str, Any] = {}
@@ -841,6 +847,71 @@ def _container(
     return container.image, env
 
 
+def _matrix_constants(text: str, expansion: MatrixExpansion | None) -> str | None:
+    """``text`` with each ``${{ matrix.k }}`` that has one value in every combination (known
+    before the run) put in; a key with several values is left to the matrix params, which exist
+    only when the whole matrix is known (a ``fromJSON`` key leaves Tekton no matrix)."""
+    if expansion is None or not expansion.combinations:
+        return text
+    parts: list[str] = []
+    last = 0
+    for item in ex.find_expressions(text):
+        parts.append(text[last : item.start])
+        last = item.end
+        original = text[item.start : item.end]
+        path = cx.reference_path(item.node) if item.node is not None else None
+        if path is None or path[0] != "matrix" or len(path) != 2:
+            parts.append(original)
+            continue
+        key = path[1].lower()
+        values = {
+            ex.to_string(v)
+            for combo in expansion.combinations
+            for k, v in combo.items()
+            if k.lower() == key and not isinstance(v, dict | list)
+        }
+        present = all(any(k.lower() == key for k in c) for c in expansion.combinations)
+        own_dynamic = key in {k.lower() for k in expansion.dynamic_keys}
+        if len(values) == 1 and present and not own_dynamic:
+            parts.append(values.pop())
+        elif expansion.dynamic or not present:
+            return None  # no matrix param carries it in every combination
+        else:
+            parts.append(original)
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+def _image_of(
+    text: str,
+    expansion: MatrixExpansion | None,
+    scope: cx.Scope,
+    findings: list[Finding],
+    at: Locator,
+) -> tuple[str | None, str]:
+    """The job container's image when it holds expressions: Tekton substitutes params in a
+    step's image, so a matrix value, an input or another job's output becomes one (a matrix value
+    that is the same in every combination is put in). A computed
+    image (``a && 'x' || 'y'``) has no such form: the job keeps the default image and its first
+    step fails with the reason (the second value), so it never runs in the wrong image."""
+    known = _matrix_constants(text, expansion)
+    image = param_text(known, scope) if known is not None else None
+    if image is not None:
+        return image, ""
+    findings.append(
+        Finding(
+            "manual",
+            f"the job container image `{text.replace('${{', '{{')}` is computed by an expression "
+            "that Tekton cannot evaluate; the job fails before its steps",
+            at("container"),
+            action="compute the image in an earlier job and pass it as an output, or write "
+            "one image per matrix value",
+        )
+    )
+    line = "the job container image is computed by an expression; see migration-report.md"
+    return None, f"echo 'ghtotekton: {line}' >&2\nexit 1\n"
+
+
 def _unmounted(owner: str, volumes: list[str], where: Position) -> Finding:
     """Docker ``volumes`` of a job container or service: a Tekton pod has no host paths or
     Docker volumes, so each is missing in the container; said, never dropped silently."""
@@ -1063,6 +1134,14 @@ def _job_when(
                     Finding("partial", "`cancelled()` jobs do not run on Tekton", where)
                 )
             continue
+        try:
+            known = ex.evaluate(term, {})
+        except ex.ExpressionError:
+            known = ex.UNKNOWN
+        if known is not ex.UNKNOWN:  # `'amd64' != 'arm64'`, a matrix value put in
+            if not ex.is_truthy(known):
+                return [{"input": "false", "operator": "in", "values": ["true"]}]
+            continue
         converted = _when_term(term, scope)
         if converted is None:
             untranslated.append(term)
@@ -1120,8 +1199,8 @@ def _condition_task(
     own = cx.Scope(scope.resolve)
     prelude: list[str] = []
     test = cx.shell_condition(node, own, prelude, dict(cx.DEFAULT_STATUS))
-    if test is None or own.problems or prelude:
-        return None
+    if test is None or own.problems or any("ght_" in line for line in prelude):
+        return None  # the runner's files (earlier steps' outputs) are not in this task
     params: list[dict[str, Any]] = []
     feeds: list[dict[str, Any]] = []
     env: list[dict[str, Any]] = []
@@ -1131,12 +1210,13 @@ def _condition_task(
         params.append({"name": src.param, "type": "string"})
         feeds.append({"name": src.param, "value": src.feed})
         env.append({"name": var, "value": f"$(params.{src.param})"})
-    name = unique(f"{guarding.task}-if", guarding.taken)
+    name = unique(dns_label(f"{guarding.task}-if"), guarding.taken)
     guarding.taken.add(name)
     script = "\n".join(
         [
             "#!/usr/bin/env bash",
             "# The job's `if:`, which no `when` expression can say; the job's task reads it.",
+            *prelude,
             f'if {test}; then printf true; else printf false; fi > "$(results.run.path)"',
         ]
     )

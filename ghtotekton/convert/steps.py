@@ -116,6 +116,7 @@ def convert_step(step: m.Step, index: int, ctx: StepContext) -> list[Converted]:
                 reason = "an input needs a value only a shell can compute, and the step has none"
                 item.outcome.reason = "; ".join(r for r in (item.outcome.reason, reason) if r)
             _keep_own_env(out, own)
+            _fail_closed(out, item.outcome, ctx)
     if ctx.track_status:
         for item in converted:
             for out in item.steps:
@@ -135,6 +136,62 @@ def convert_step(step: m.Step, index: int, ctx: StepContext) -> list[Converted]:
 
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _leftovers(out: dict[str, Any]) -> list[str]:
+    """The lines and values of a converted step that still hold a GitHub expression."""
+    found = [
+        line.strip()
+        for line in str(out.get("script", "")).splitlines()
+        if "${{" in line and not line.lstrip().startswith("#")
+    ]
+    found += [str(e["value"]) for e in out.get("env", []) if "${{" in str(e.get("value", ""))]
+    for key in ("image", "workingDir"):
+        if "${{" in str(out.get(key, "")):
+            found.append(str(out[key]))
+    found += [a for key in ("args", "command") for a in out.get(key, []) if "${{" in str(a)]
+    return found
+
+
+def _fail_closed(out: dict[str, Any], outcome: StepOutcome, ctx: StepContext) -> None:
+    """A step that would still read a GitHub expression as text (no Tekton, shell or param form
+    was found for it) does not run with that text: it fails with its reason, its script kept in
+    a comment for the person who finishes it, so a wrong value never passes silently."""
+    left = _leftovers(out)
+    if not left:
+        return
+    shown = ", ".join(f"`{_unexpressed(v)[:80]}`" for v in left[:3])
+    reason = (
+        f"it still reads {shown}, which has no Tekton form: the step fails until a person writes it"
+    )
+    outcome.status = "manual"
+    outcome.reason = "; ".join(r for r in (outcome.reason, reason) if r)
+    ctx.findings.append(Finding("manual", f"step `{outcome.label}`: {reason}", outcome.position))
+    # `$ (` in the comment: Tekton would put a param's value (newlines and all) into the script
+    script = str(out.get("script", ""))
+    body = [f"#   {_unexpressed(line).replace('$(', '$ (')}" for line in script.splitlines()]
+    out["script"] = (
+        "\n".join(
+            [
+                "#!/bin/sh",
+                "# ghtotekton: this step reads GitHub expressions that have no Tekton form",
+                "# (shown as {{ }}); see migration-report.md. Its script as converted:",
+                *body,
+                f"echo 'ghtotekton: step {out['name']} needs a person: see "
+                "migration-report.md' >&2",
+                "exit 1",
+            ]
+        )
+        + "\n"
+    )
+    out["env"] = [e for e in out.get("env", []) if "${{" not in str(e.get("value", ""))]
+    if not out["env"]:
+        del out["env"]
+    for key in ("image", "workingDir"):
+        if "${{" in str(out.get(key, "")):
+            del out[key]
+    for key in ("args", "command"):
+        out.pop(key, None)
 
 
 def _keep_own_env(out: dict[str, Any], own: list[str]) -> None:
@@ -581,6 +638,32 @@ def env_entry(key: str, text: str, scope: cx.Scope, *, shell: bool = False) -> d
         parts.append(value if value is not None else text[item.start : item.end])
     parts.append(text[last:])
     return {"name": key, "value": "".join(parts)}
+
+
+def param_text(text: str, scope: cx.Scope) -> str | None:
+    """``text`` with each expression as the Tekton param that carries it, for fields Tekton
+    substitutes but no shell reads (a step's ``image``); None when one has no param form
+    (a computed value, an env var: Kubernetes expands no ``$(VAR)`` in an image)."""
+    parts: list[str] = []
+    last = 0
+    for item in ex.find_expressions(text):
+        parts.append(text[last : item.start])
+        last = item.end
+        if item.node is None:
+            return None
+        if isinstance(item.node, ex.Literal):
+            parts.append(ex.to_string(item.node.value))
+            continue
+        path = cx.reference_path(item.node)
+        src = scope.source_of(path) if path is not None else None
+        if isinstance(src, cx.Source) and src.kind == "param":
+            parts.append(f"$(params.{src.param})")
+        elif isinstance(src, cx.Source) and src.kind == "literal" and "$" not in src.text:
+            parts.append(src.text)
+        else:
+            return None
+    parts.append(text[last:])
+    return "".join(parts)
 
 
 SHELL_VALUE = "ght-shell"
