@@ -24,6 +24,7 @@ from typing import Any
 from ruamel.yaml import YAML
 
 from ghtotekton.convert.engine import Options, convert_paths
+from ghtotekton.convert.findings import SEVERITY
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"
@@ -69,12 +70,18 @@ def is_shell(script: str) -> bool:
     return not first.startswith("#!") or any(s in first for s in ("sh", "bash"))
 
 
-def shellcheck_errors(scripts: list[str]) -> tuple[int, collections.Counter[str]]:
-    """Scripts with at least one error-level finding, and the codes found."""
+def shellcheck_errors(
+    scripts: list[str], keep: str | None = None
+) -> tuple[int, collections.Counter[str]]:
+    """Scripts with at least one error-level finding, and the codes found; with ``keep``, the
+    scripts and shellcheck's findings are left in that folder (``findings.txt``)."""
     binary = shutil.which("shellcheck") or str(Path(sys.executable).parent / "shellcheck")
     codes: collections.Counter[str] = collections.Counter()
     bad: set[str] = set()
-    with tempfile.TemporaryDirectory() as tmp:
+    found: list[str] = []
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = keep or scratch
+        Path(tmp).mkdir(parents=True, exist_ok=True)
         files = []
         for i, text in enumerate(scripts):
             path = Path(tmp) / f"s{i}.sh"
@@ -88,11 +95,14 @@ def shellcheck_errors(scripts: list[str]) -> tuple[int, collections.Counter[str]
                 text=True,
                 check=False,
             )
+            found.extend(out.stdout.splitlines())
             for line in out.stdout.splitlines():
                 name, _, rest = line.partition(":")
                 bad.add(name)
                 code = rest.rsplit("[", 1)[-1].rstrip("]")
                 codes[code] += 1
+        if keep:
+            (Path(keep) / "findings.txt").write_text("\n".join(found) + "\n")
     return len(bad), codes
 
 
@@ -100,11 +110,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--examples", type=int, default=5, help="examples of leftovers to print")
     parser.add_argument("--dump", help="write every leftover expression to this JSON file")
+    parser.add_argument("--keep-scripts", help="leave the shell scripts checked in this folder")
     args = parser.parse_args()
     if not CORPUS.is_dir():
         sys.exit("../shared/corpus is not beside this checkout")
     roots = sorted(p for p in CORPUS.iterdir() if (p / ".github" / "workflows").is_dir())
     steps: collections.Counter[str] = collections.Counter()
+    seen: dict[tuple[str, str, int, str], str] = {}
     workflows: collections.Counter[str] = collections.Counter()
     leftovers: list[tuple[str, str, str]] = []
     files_with_leftovers = 0
@@ -116,7 +128,11 @@ def main() -> None:
             workflows[wf["status"]] += 1
             for job in wf.get("jobs", []):
                 for step in job.get("steps", []):
-                    steps[step["status"]] += 1
+                    # a called workflow's step is converted once per caller (and per matrix
+                    # combination of the caller): it counts once, with its worst status
+                    where = (root.name, job.get("file") or wf["file"], step["line"], step["label"])
+                    if where not in seen or SEVERITY[step["status"]] > SEVERITY[seen[where]]:
+                        seen[where] = step["status"]
         for rel, text in result.files.items():
             if not rel.endswith(".yaml") or rel.startswith("github-actions/"):
                 continue
@@ -128,6 +144,7 @@ def main() -> None:
                         leftovers.append((f"{root.name}/{rel}", key, value))
                 scripts.extend(s for s in scripts_of(doc) if is_shell(s))
             files_with_leftovers += found
+    steps.update(seen.values())
     total = sum(steps.values()) or 1
     print(f"corpus: {len(roots)} repositories, {sum(workflows.values())} workflows, {total} steps")
     for status in ("converted", "partial", "manual", "dropped", "unsupported"):
@@ -142,7 +159,7 @@ def main() -> None:
     if args.dump:
         rows = [{"file": w, "key": k, "value": v} for w, k, v in leftovers]
         Path(args.dump).write_text(json.dumps(rows, indent=1))
-    bad, codes = shellcheck_errors(scripts)
+    bad, codes = shellcheck_errors(scripts, args.keep_scripts)
     print(f"shell scripts: {len(scripts)}, refused by shellcheck -S error: {bad}")
     print("  codes: " + ", ".join(f"{c} {n}" for c, n in codes.most_common(8)))
 

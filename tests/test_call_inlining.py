@@ -175,3 +175,62 @@ def test_a_matrix_value_in_the_condition_is_decided_per_combination(tmp_path: Pa
     assert never not in tasks["test-amd64-build"].get("when", [])
     assert never in tasks["test-arm64-build"]["when"]
     assert never in tasks["test-arm64-publish"]["when"]
+
+
+def test_an_input_with_no_pipeline_value_keeps_the_called_tasks_from_running(
+    tmp_path: Path,
+) -> None:
+    """A matrix computed at run time: GitHub runs each of its combinations, Tekton knows none;
+    the called tasks wait for a person rather than run with an empty input."""
+    result = _convert(
+        tmp_path,
+        """\
+        on: push
+        jobs:
+          plan:
+            runs-on: ubuntu-latest
+            outputs:
+              matrix: ${{ steps.m.outputs.matrix }}
+            steps:
+              - id: m
+                run: echo 'matrix={"arch":["amd64"]}' >> "$GITHUB_OUTPUT"
+          test:
+            needs: plan
+            strategy:
+              matrix: ${{ fromJSON(needs.plan.outputs.matrix) }}
+            uses: ./.github/workflows/called.yml
+            with:
+              arch: ${{ matrix.arch }}
+        """,
+    )
+    tasks = _tasks(result)
+    never = {"input": "not-translated", "operator": "in", "values": ["translated"]}
+    assert never in tasks["test-build"]["when"] and never in tasks["test-publish"]["when"]
+    assert _param(tasks["test-build"], "inputs-arch") == ""
+    assert "${{" not in str(tasks)
+    messages = [
+        f["message"]
+        for wf in result.report["workflows"]
+        for job in wf["jobs"]
+        for f in job["findings"]
+        if f["status"] == "manual"
+    ]
+    assert any("`arch: matrix.arch`" in m and "never run" in m for m in messages), messages
+
+
+def test_a_computed_input_default_is_left_empty_and_said(tmp_path: Path) -> None:
+    flows = tmp_path / "repo" / ".github" / "workflows"
+    flows.mkdir(parents=True)
+    (flows / "build.yml").write_text(
+        "on:\n  workflow_dispatch:\n    inputs:\n      commit:\n"
+        "        default: ${{ github.sha }}\n"
+        "jobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - run: git checkout ${{ inputs.commit }}\n"
+    )
+    result = convert_paths([tmp_path / "repo"], Options())
+    pipeline = result.conversions[0].pipeline
+    assert pipeline is not None
+    param = next(p for p in pipeline["spec"]["params"] if p["name"] == "inputs-commit")
+    assert param["default"] == ""
+    findings = result.report["workflows"][0]["findings"]
+    assert any("`{{ github.sha }}`" in f["message"] and f["status"] == "partial" for f in findings)

@@ -77,8 +77,8 @@ def test_bad_targets_exit_2_with_one_line(
 def test_a_workflow_that_does_not_load_gives_its_errors(tmp_path: Path) -> None:
     wf = tmp_path / ".github" / "workflows" / "ci.yml"
     wf.parent.mkdir(parents=True)
-    wf.write_text("on:\n  workflow_dispatch:\n    paths: [x]\njobs:\n  a:\n    runs-on: x\n")
+    wf.write_text("on:\n  workflow_dispatch:\njobs:\n  a:\n    runs_on: x\n")
     result = CliRunner().invoke(app, ["explain", str(wf)])
     assert result.exit_code == 2
-    assert "ci.yml:3:5: error: unexpected key" in result.stderr
+    assert "ci.yml:5:5: error: unexpected key" in result.stderr
     assert "Traceback" not in result.output

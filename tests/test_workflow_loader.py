@@ -275,3 +275,19 @@ def test_matrix_errors_point_into_the_matrix() -> None:
         """
     )
     assert any(e.startswith("wf.yml:9:13") and "arch" in e for e in errors), errors
+
+
+def test_unknown_keys_in_an_event_are_warnings_as_github_ignores_them(tmp_path: Path) -> None:
+    """GitHub runs a workflow whose `workflow_dispatch` carries `paths:`; so does the loader,
+    with a warning at the key. An unknown key of a job stays an error."""
+    path = tmp_path / "wf.yml"
+    path.write_text("on:\n  workflow_dispatch:\n    paths: [src/**]\njobs:\n  a:\n    runs-on: x\n"
+                    "    steps:\n      - run: echo\n")  # fmt: skip
+    loaded = load_workflow(path, "wf.yml")
+    assert [w.format() for w in loaded.warnings] == [
+        'wf.yml:3:5: warning: unexpected key "paths" for `on.workflow_dispatch` (ignored, as '
+        "GitHub does) [syntax]"
+    ]
+    path.write_text(path.read_text().replace("    runs-on: x", "    runs-on: x\n    bogus: 1"))
+    with pytest.raises(InputError):
+        load_workflow(path, "wf.yml")

@@ -53,6 +53,9 @@ class InlinedCall:
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Pipeline params the rewired values need (``github-*``, the caller's own inputs)."""
     nested: dict[str, InlinedCall] = field(default_factory=dict)
+    untranslated: list[str] = field(default_factory=list)
+    """``with:`` values that have no Tekton value at the pipeline level (computed, or a matrix
+    known only at run time): the inlined tasks then never run."""
 
 
 def find_target(loaded: LoadedWorkflow, job: m.Job, repo: Repository | None) -> str | None:
@@ -156,6 +159,20 @@ def inline_call(
         result.jobs.append(conv)
         result.outcomes.append(_renamed(conv.outcome, job_id))
     _apply_gate(gate, result)
+    if result.untranslated:
+        # Run with an empty or literal input, the called jobs would do something else than on
+        # GitHub (build the wrong ref, deploy to ""): they wait for a person instead.
+        outcome.findings.append(
+            Finding(
+                "manual",
+                f"inputs {', '.join(result.untranslated)} of `{job.uses}` have no value at the "
+                "pipeline level: the inlined tasks never run until a person gives them one",
+                where,
+                action="compute the value in a task and pass its result, or give a literal",
+            )
+        )
+        for conv in result.jobs:
+            conv.pipeline_task["when"] = [*(conv.pipeline_task.get("when") or []), dict(NEVER)]
     needed_lower = {n.lower() for n in needed}
     result.leaves = sorted(
         inner_names[cid]
@@ -437,16 +454,8 @@ def _tekton_value(
         parts.append(text[pos : item.start])
         ref = _reference(item, task_names, result)
         if ref is None:
-            result.outcome.findings.append(
-                Finding(
-                    "partial",
-                    f"input `{name}` is `{text}`; `${{{{ {item.source} }}}}` has no Tekton value "
-                    "at the pipeline level and is passed as text",
-                    where,
-                    action="pass a value the called jobs can use",
-                )
-            )
-            parts.append(text[item.start : item.end])
+            result.untranslated.append(f"`{name}: {item.source.replace('${{', '{{')}`")
+            parts.append("")
         else:
             parts.append(ref)
         pos = item.end

@@ -39,6 +39,7 @@ from ghtotekton.convert.steps import (
     job_image_note,
     outcome_command,
     param_text,
+    stub_leftovers,
     value_from,
 )
 from ghtotekton.errors import Position
@@ -569,13 +570,15 @@ def _export_job_env(
         ]
         if not apply_shell_values(step, job_level=True):
             bare.append(step["name"])
+    failing = [s["name"] for s in steps if s["name"] in bare and stub_leftovers(s)]
     if bare:
         names = ", ".join(f"`{e['name']}`" for e in shell_env)
+        tail = ": they fail until a person gives them the value" if failing else ""
         findings.append(
             Finding(
-                "partial",
+                "manual" if failing else "partial",
                 f"env {names} is computed by each step's shell; steps {', '.join(bare)} have "
-                "no shell script and get the workflow's text",
+                f"no shell script{tail}",
                 where,
             )
         )
@@ -936,11 +939,27 @@ def _services(
     job: m.Job, scope: cx.Scope, findings: list[Finding], at: Locator
 ) -> list[dict[str, Any]]:
     out = []
+    expansion = _expand(job)
     for name, service in sorted((job.services or {}).items()):
+        image = service if isinstance(service, str) else service.image
+        if "${{" in image:
+            # a matrix value or an input in the image: a param, as for the job's container
+            known = _matrix_constants(image, expansion)
+            image = (param_text(known, scope) if known is not None else None) or ""
+            if not image:
+                findings.append(
+                    Finding(
+                        "manual",
+                        f"service `{name}`'s image is computed by an expression Tekton cannot "
+                        "evaluate: the service is left out",
+                        at("services", name),
+                    )
+                )
+                continue
         if isinstance(service, str):
-            out.append({"name": dns_label(name), "image": service})
+            out.append({"name": dns_label(name), "image": image})
             continue
-        sidecar: dict[str, Any] = {"name": dns_label(name), "image": service.image}
+        sidecar: dict[str, Any] = {"name": dns_label(name), "image": image}
         if service.volumes:
             findings.append(
                 _unmounted(f"service `{name}`", service.volumes, at("services", name, "volumes"))

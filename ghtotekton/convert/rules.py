@@ -112,7 +112,7 @@ class RunnerSpec(_Model):
     gpu_resource: str = "nvidia.com/gpu"
 
 
-EMIT_KINDS = ("step", "catalog", "image", "runner", "drop", "manual", "classify")
+EMIT_KINDS = ("step", "catalog", "image", "runner", "drop", "manual", "root", "classify")
 
 
 class Emit(_Model):
@@ -127,6 +127,10 @@ class Emit(_Model):
     """Why the step has no Tekton equivalent worth keeping (it is left out, with this reason)."""
     manual: str | None = None
     """What a person has to do instead (the step becomes a commented stub)."""
+    root: str | None = None
+    """A ``run`` rule: the step runs as root with ``sudo`` removed where it is a command (and
+    apt's package lists fetched when the image has none); the text says what that loses, and
+    the step is partial."""
     classify: bool | None = None
     """Only say what the matched command needs (the rule's ``class``): GPU or CPU."""
 
@@ -136,7 +140,7 @@ class Emit(_Model):
         if len(kinds) != 1:
             raise ValueError(
                 "`emit` needs exactly one of `step`, `catalog`, `image`, `runner`, `drop`, "
-                "`manual`, `classify`"
+                "`manual`, `root`, `classify`"
             )
         return self
 
@@ -177,6 +181,8 @@ class Rule(_Model):
             raise ValueError("`emit.classify` needs the rule's `class` (gpu or cpu)")
         if self.gpu_work and self.resource_class != "gpu":
             raise ValueError("`gpu_work` goes with `class: gpu`")
+        if self.emit.root is not None and self.match.kind != "run":
+            raise ValueError("`emit.root` is for `run` rules (commands in scripts)")
         if self.match.kind == "runner" and self.emit.kind not in ("runner", "manual"):
             raise ValueError("a `match.runner` rule emits `runner` or `manual`")
         if not self.docs.strip():

@@ -34,6 +34,7 @@ from ghtotekton.convert.notebooks import (
     with_inline_notebook_results,
     with_notebook_results,
 )
+from ghtotekton.convert.root_steps import RootScript, as_root, needs_run_as_root
 from ghtotekton.convert.rules import (
     LoadedRule,
     RuleSet,
@@ -157,7 +158,7 @@ def _fail_closed(out: dict[str, Any], outcome: StepOutcome, ctx: StepContext) ->
     """A step that would still read a GitHub expression as text (no Tekton, shell or param form
     was found for it) does not run with that text: it fails with its reason, its script kept in
     a comment for the person who finishes it, so a wrong value never passes silently."""
-    left = _leftovers(out)
+    left = stub_leftovers(out)
     if not left:
         return
     shown = ", ".join(f"`{_unexpressed(v)[:80]}`" for v in left[:3])
@@ -167,23 +168,26 @@ def _fail_closed(out: dict[str, Any], outcome: StepOutcome, ctx: StepContext) ->
     outcome.status = "manual"
     outcome.reason = "; ".join(r for r in (outcome.reason, reason) if r)
     ctx.findings.append(Finding("manual", f"step `{outcome.label}`: {reason}", outcome.position))
+
+
+def stub_leftovers(out: dict[str, Any]) -> list[str]:
+    """Make a converted step that still holds GitHub expressions fail instead of running with
+    their text (see ``_fail_closed``); the expressions it held, none when it is left as it is."""
+    left = _leftovers(out)
+    if not left:
+        return []
     # `$ (` in the comment: Tekton would put a param's value (newlines and all) into the script
     script = str(out.get("script", ""))
     body = [f"#   {_unexpressed(line).replace('$(', '$ (')}" for line in script.splitlines()]
-    out["script"] = (
-        "\n".join(
-            [
-                "#!/bin/sh",
-                "# ghtotekton: this step reads GitHub expressions that have no Tekton form",
-                "# (shown as {{ }}); see migration-report.md. Its script as converted:",
-                *body,
-                f"echo 'ghtotekton: step {out['name']} needs a person: see "
-                "migration-report.md' >&2",
-                "exit 1",
-            ]
-        )
-        + "\n"
-    )
+    lines = [
+        "#!/bin/sh",
+        "# ghtotekton: this step reads GitHub expressions that have no Tekton form",
+        "# (shown as {{ }}); see migration-report.md. Its script as converted:",
+        *body,
+        f"echo 'ghtotekton: step {out['name']} needs a person: see migration-report.md' >&2",
+        "exit 1",
+    ]
+    out["script"] = "\n".join(lines) + "\n"
     out["env"] = [e for e in out.get("env", []) if "${{" not in str(e.get("value", ""))]
     if not out["env"]:
         del out["env"]
@@ -192,6 +196,7 @@ def _fail_closed(out: dict[str, Any], outcome: StepOutcome, ctx: StepContext) ->
             del out[key]
     for key in ("args", "command"):
         out.pop(key, None)
+    return left
 
 
 def _keep_own_env(out: dict[str, Any], own: list[str]) -> None:
@@ -297,6 +302,8 @@ def _run_step(step: m.Step, index: int, label: str, where: Position, ctx: StepCo
         shebang = "#!/usr/bin/env bash\nset -e"
     lines = [shebang]
     guard = ""
+    current = image or ctx.image_from_rule or ctx.job_image
+    rooted = _as_root(step, translated, current, ctx) if kind == "sh" else None
     if kind == "sh":
         lines.append(cx.LOAD_ENV)
         lines.extend(line for line in translated.prelude if line != cx.LOAD_ENV)
@@ -328,6 +335,14 @@ def _run_step(step: m.Step, index: int, label: str, where: Position, ctx: StepCo
     matched = command_rules(step.run or "", ctx)
     for rule in matched:
         emit = rule.rule.emit
+        if emit.root and rooted is not None and not rooted.problems:
+            status = worst([status, "partial"])
+            reasons.append(f"[{rule.id}] {emit.root.strip()}")
+        elif emit.root:
+            why = "; ".join(rooted.problems) if rooted is not None else "the script is not bash"
+            status = worst([status, "manual"])
+            reasons.append(f"[{rule.id}] {why}: install what it needs in the job image")
+            ctx.findings.append(Finding("manual", f"step `{label}`: {why}", where, rule.id))
         if emit.manual:
             status = worst([status, "manual"])
             reasons.append(f"[{rule.id}] {emit.manual.strip()}")
@@ -351,10 +366,30 @@ def _run_step(step: m.Step, index: int, label: str, where: Position, ctx: StepCo
     if env:
         out["env"] = env
     out["script"] = script
+    if rooted is not None and not rooted.problems and needs_run_as_root(current):
+        out["securityContext"] = {"runAsUser": 0}
     _apply_step_flags(step, out, ctx)
-    rule_ids = ", ".join(["run", *(r.id for r in matched if r.rule.emit.manual)])
+    rule_ids = ", ".join(
+        ["run", *(r.id for r in matched if r.rule.emit.manual or r.rule.emit.root)]
+    )
     outcome = StepOutcome(index, label, where, status, rule_ids, "; ".join(reasons), None, name)
     return Converted([out], outcome)
+
+
+def _as_root(
+    step: m.Step, translated: cx.ScriptTranslation, image: str, ctx: StepContext
+) -> RootScript | None:
+    """For a script a ``root`` rule matches (``sudo``, ``apt-get install``): its text with
+    ``sudo`` removed and the package lists fetched first, put in ``translated``; None when no
+    such rule matches or the script is not one the shell runs. With problems, nothing changes
+    (the step is manual)."""
+    if not any(r.rule.emit.root for r in command_rules(step.run or "", ctx)):
+        return None
+    rooted = as_root(translated.text, image)
+    if not rooted.problems:
+        translated.text = rooted.text
+        translated.prelude.extend(line for line in rooted.prelude if line not in translated.prelude)
+    return rooted
 
 
 def _host_notebooks(

@@ -93,6 +93,10 @@ def convert_workflow(
             )
         )
     top = Position(loaded.display, 1, 1)
+    # What the loader noticed and let through (a key GitHub ignores): said, not lost.
+    result.findings += [
+        Finding("converted", w.message, w.position, w.rule) for w in loaded.warnings
+    ]
     result.findings += concurrency_findings(wf.concurrency, top, "the workflow's")
     result.findings += permissions_findings(wf.permissions, top, "the workflow's")
     pt_taken: set[str] = set()
@@ -190,7 +194,7 @@ def convert_workflow(
         rewire_calls(finally_tasks, calls)
     if aliases:
         _rewire_aliases(pipeline_tasks + finally_tasks, aliases)
-    _inputs_defaults(loaded, params)
+    _inputs_defaults(loaded, params, result.findings)
     spec: dict[str, Any] = {}
     if params:
         spec["params"] = [params[k] for k in sorted(params)]
@@ -398,7 +402,9 @@ def _add_job(
         result.runners[conv.pipeline_task["name"]] = conv.runner
 
 
-def _inputs_defaults(loaded: LoadedWorkflow, params: dict[str, dict[str, Any]]) -> None:
+def _inputs_defaults(
+    loaded: LoadedWorkflow, params: dict[str, dict[str, Any]], findings: list[Finding]
+) -> None:
     """``workflow_dispatch``/``workflow_call`` inputs keep their defaults and descriptions."""
     from ghtotekton.github.model import scalar_text
 
@@ -412,7 +418,20 @@ def _inputs_defaults(loaded: LoadedWorkflow, params: dict[str, dict[str, Any]]) 
         entry: dict[str, Any] = {"name": name, "type": "string"}
         if spec.description:
             entry["description"] = spec.description
-        entry["default"] = scalar_text(spec.default)
+        default = scalar_text(spec.default)
+        if "${{" in default:
+            # GitHub computes it when the run starts; a Tekton param default is only text.
+            findings.append(
+                Finding(
+                    "partial",
+                    f"input `{key}` defaults to `{default.replace('${{', '{{')}`, which GitHub "
+                    "computes when the run starts; the Pipeline's param defaults to empty",
+                    Position(loaded.display, 1, 1),
+                    action=f"give `{name}` in the PipelineRun (or the trigger) when it matters",
+                )
+            )
+            default = ""
+        entry["default"] = default
         params[name] = entry
 
 

@@ -19,6 +19,7 @@ from ghtotekton.github import model as m
 from ghtotekton.pydantic_errors import (
     Shapes,
     data_path,
+    dotted,
     kind_of,
     order,
     validate_document,
@@ -86,10 +87,10 @@ def workflow_from_document(doc: YamlDocument, path: Path) -> LoadedWorkflow:
                 "start with keys such as `name:`, `on:` and `jobs:`",
             )
         )
+    doc, warnings = _lenient_events(doc)
     workflow = validate_document(m.Workflow, doc, WORKFLOW_SHAPES)
     _stamp_positions(workflow, doc)
     errors: list[Diagnostic] = []
-    warnings: list[Diagnostic] = []
     errors.extend(check_needs(workflow, doc))
     errors.extend(_check_step_ids(workflow, doc))
     from ghtotekton.github.semantics import check_workflow_semantics
@@ -120,6 +121,45 @@ def load_action(path: Path, display: str | None = None) -> LoadedAction:
         for i, step in enumerate(action.runs.steps):
             step.pos = doc.pos(("runs", "steps", i))
     return LoadedAction(path, doc.file, doc, action, lenient + number_warnings(doc))
+
+
+def _lenient_events(doc: YamlDocument) -> tuple[YamlDocument, list[Diagnostic]]:
+    """Unknown keys inside an event's settings (``workflow_dispatch: {paths: ...}``) are
+    warnings: GitHub runs such workflows and ignores the key, so refusing them would refuse
+    workflows that run. Everywhere else an unknown key stays an error, as on GitHub."""
+    try:
+        m.Workflow.model_validate(doc.data)
+        return doc, []
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+    unknown = [
+        e
+        for e in errors
+        if e["type"] == "extra_forbidden" and len(e["loc"]) >= 3 and e["loc"][0] == "on"
+    ]
+    if not unknown:
+        return doc, []
+    warnings: list[Diagnostic] = []
+    trimmed = copy.deepcopy(doc.data)
+    for err in unknown:
+        try:
+            *parent, key = data_path(err["loc"], doc.data)
+        except (KeyError, IndexError, TypeError):
+            continue
+        holder = value_at(trimmed, tuple(parent))
+        if not isinstance(holder, dict) or key not in holder:
+            continue
+        holder.pop(key)
+        event = dotted(tuple(parent))
+        warnings.append(
+            Diagnostic(
+                doc.key_pos((*parent, key)),
+                f'unexpected key "{key}" for `{event}` (ignored, as GitHub does)',
+                severity="warning",
+                rule="syntax",
+            )
+        )
+    return YamlDocument(doc.file, trimmed, doc.positions, doc.key_positions), warnings
 
 
 def _validate_action(doc: YamlDocument) -> tuple[m.Action, list[Diagnostic]]:
