@@ -25,31 +25,10 @@ from ruamel.yaml import YAML
 
 from ghtotekton.convert.engine import Options, convert_paths
 from ghtotekton.convert.findings import SEVERITY
+from ghtotekton.tekton.leftovers import expressions_left
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"
-
-# Keys whose string values Tekton or the container runtime acts on.
-FUNCTIONAL = frozenset({"script", "value", "image", "workingDir", "input"})
-FUNCTIONAL_LISTS = frozenset({"args", "command", "values"})
-
-
-def functional_strings(node: Any, path: str = "") -> Iterator[tuple[str, str]]:
-    """(path, text) of every functional string under ``node``; the path ends in its key."""
-    key = path.rsplit(".", 1)[-1]
-    if isinstance(node, dict):
-        for k, v in node.items():
-            if k in ("metadata", "description"):
-                continue
-            yield from functional_strings(v, f"{path}.{k}")
-    elif isinstance(node, list):
-        for item in node:
-            if isinstance(item, str) and key in FUNCTIONAL_LISTS:
-                yield path, item
-            else:
-                yield from functional_strings(item, path)
-    elif isinstance(node, str) and key in FUNCTIONAL:
-        yield path, node
 
 
 def scripts_of(node: Any) -> Iterator[str]:
@@ -138,10 +117,9 @@ def main() -> None:
                 continue
             found = False
             for doc in yaml.load_all(text):
-                for key, value in functional_strings(doc):
-                    if "${{" in value:
-                        found = True
-                        leftovers.append((f"{root.name}/{rel}", key, value))
+                for key, value in expressions_left(doc):
+                    found = True
+                    leftovers.append((f"{root.name}/{rel}", key, value))
                 scripts.extend(s for s in scripts_of(doc) if is_shell(s))
             files_with_leftovers += found
     steps.update(seen.values())
@@ -152,7 +130,11 @@ def main() -> None:
     wf_total = sum(workflows.values()) or 1
     for status, count in sorted(workflows.items()):
         print(f"workflows {status:<8} {count:6}  {100 * count / wf_total:5.1f}%")
-    print(f"'${{{{' in functional fields: {len(leftovers)} in {files_with_leftovers} files")
+    fields = len({(w, k) for w, k, _ in leftovers})
+    print(
+        f"'${{{{' left in functional fields: {fields} fields ({len(leftovers)} script lines "
+        f"and values) in {files_with_leftovers} files"
+    )
     for where, key, value in leftovers[: args.examples]:
         at = value.index("${{")
         print(f"  {where} {key}: {value[max(0, at - 40) : at + 60]!r}")

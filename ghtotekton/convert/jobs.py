@@ -388,8 +388,13 @@ def convert_job(
         if std_key not in ("job", "workflow"):
             scope.source_of(("github", std_key))
     shell_env: list[dict[str, Any]] = []  # job env only a shell can compute (`a || 'b'`)
+    env_refusal = ""
     for key, raw in {**wf_env, **job_env, **container_env}.items():
         entry = env_entry(key, m.scalar_text(raw), scope, shell=True)
+        if SHELL_VALUE not in entry and "${{" in str(entry.get("value", "")):
+            # No param, env or shell form: every step would read the expression's text.
+            env_refusal = _env_refusal(key, str(entry["value"]), findings, where)
+            continue
         (shell_env if SHELL_VALUE in entry else template_env).append(entry)
     if shell_env:
         _export_job_env(shell_env, steps, findings, where)
@@ -430,7 +435,7 @@ def convert_job(
     setup = {
         "name": "ghtotekton-setup",
         "image": image,
-        "script": SETUP_SCRIPT + image_refusal,
+        "script": SETUP_SCRIPT + (image_refusal or env_refusal),
     }
     keep_installs(image, setup, steps)
     spec: dict[str, Any] = {}
@@ -883,6 +888,22 @@ def _matrix_constants(text: str, expansion: MatrixExpansion | None) -> str | Non
             parts.append(original)
     parts.append(text[last:])
     return "".join(parts)
+
+
+def _env_refusal(key: str, text: str, findings: list[Finding], where: Position) -> str:
+    """A job or workflow env value with no Tekton form: the job fails before its steps (the
+    setup step's last lines), rather than every step reading the expression's text."""
+    findings.append(
+        Finding(
+            "manual",
+            f"env `{key}: {text.replace('${{', '{{')}` has no Tekton form (a value only the run "
+            "knows, read in a way no shell test can say): the job fails before its steps",
+            where,
+            action="compute the value in a step and write it to $GITHUB_ENV, or give a literal",
+        )
+    )
+    line = f"the job env {key} has no Tekton form; see migration-report.md"
+    return f"echo 'ghtotekton: {line}' >&2\nexit 1\n"
 
 
 def _image_of(
