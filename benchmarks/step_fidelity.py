@@ -17,36 +17,16 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from ruamel.yaml import YAML
 
 from ghtotekton.convert.engine import Options, convert_paths
 from ghtotekton.convert.findings import SEVERITY
-from ghtotekton.tekton.leftovers import expressions_left
+from ghtotekton.tekton.leftovers import expressions_left, shell_scripts
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"
-
-
-def scripts_of(node: Any) -> Iterator[str]:
-    """Every shell ``script`` of a Tekton document (steps, sidecars, StepActions)."""
-    if isinstance(node, dict):
-        for k, v in node.items():
-            if k == "script" and isinstance(v, str):
-                yield v
-            else:
-                yield from scripts_of(v)
-    elif isinstance(node, list):
-        for item in node:
-            yield from scripts_of(item)
-
-
-def is_shell(script: str) -> bool:
-    first = script.lstrip().splitlines()[0] if script.strip() else ""
-    return not first.startswith("#!") or any(s in first for s in ("sh", "bash"))
 
 
 def shellcheck_errors(
@@ -96,6 +76,7 @@ def main() -> None:
     roots = sorted(p for p in CORPUS.iterdir() if (p / ".github" / "workflows").is_dir())
     steps: collections.Counter[str] = collections.Counter()
     seen: dict[tuple[str, str, int, str], str] = {}
+    per_use: collections.Counter[str] = collections.Counter()
     workflows: collections.Counter[str] = collections.Counter()
     leftovers: list[tuple[str, str, str]] = []
     files_with_leftovers = 0
@@ -110,6 +91,7 @@ def main() -> None:
                     # a called workflow's step is converted once per caller (and per matrix
                     # combination of the caller): it counts once, with its worst status
                     where = (root.name, job.get("file") or wf["file"], step["line"], step["label"])
+                    per_use[step["status"]] += 1
                     if where not in seen or SEVERITY[step["status"]] > SEVERITY[seen[where]]:
                         seen[where] = step["status"]
         for rel, text in result.files.items():
@@ -120,13 +102,19 @@ def main() -> None:
                 for key, value in expressions_left(doc):
                     found = True
                     leftovers.append((f"{root.name}/{rel}", key, value))
-                scripts.extend(s for s in scripts_of(doc) if is_shell(s))
+                scripts.extend(shell_scripts(doc))
             files_with_leftovers += found
     steps.update(seen.values())
     total = sum(steps.values()) or 1
-    print(f"corpus: {len(roots)} repositories, {sum(workflows.values())} workflows, {total} steps")
+    uses = sum(per_use.values()) or 1
+    print(f"corpus: {len(roots)} repositories, {sum(workflows.values())} workflows")
+    print(f"steps: {total} in the sources (each once, its worst status), {uses} as converted")
+    print("              (a composite action's or called workflow's step once per use)")
     for status in ("converted", "partial", "manual", "dropped", "unsupported"):
-        print(f"steps {status:<12} {steps[status]:6}  {100 * steps[status] / total:5.1f}%")
+        print(
+            f"steps {status:<12} {steps[status]:6}  {100 * steps[status] / total:5.1f}%"
+            f"   per use {per_use[status]:6}  {100 * per_use[status] / uses:5.1f}%"
+        )
     wf_total = sum(workflows.values()) or 1
     for status, count in sorted(workflows.items()):
         print(f"workflows {status:<8} {count:6}  {100 * count / wf_total:5.1f}%")

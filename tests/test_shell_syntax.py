@@ -138,3 +138,103 @@ def test_event_text_in_a_heredoc_fails_the_step_instead_of_becoming_code(tmp_pat
     assert run.steps[-1].returncode == 1
     assert "needs a person" in run.steps[-1].stderr
     assert not list((tmp_path / "run").rglob("pwned"))
+
+
+def test_a_windows_job_runs_its_scripts_with_pwsh_as_github_does(tmp_path: Path) -> None:
+    tasks, _ = _convert(
+        tmp_path,
+        """\
+        on: push
+        jobs:
+          win:
+            runs-on: windows-latest
+            steps:
+              - run: $wheels = Get-ChildItem "./" -Filter *.whl
+              - shell: bash
+                run: echo bash
+          linux:
+            runs-on: ubuntu-latest
+            steps:
+              - run: echo bash
+        """,
+    )
+    win = [s["script"].splitlines()[0] for s in tasks["win"]["spec"]["steps"][1:]]
+    assert win == ["#!/usr/bin/env pwsh", "#!/usr/bin/env bash"]
+    assert tasks["linux"]["spec"]["steps"][-1]["script"].startswith("#!/usr/bin/env bash")
+
+
+def test_a_matrix_of_windows_runners_runs_pwsh_too(tmp_path: Path) -> None:
+    tasks, _ = _convert(
+        tmp_path,
+        """\
+        on: push
+        jobs:
+          win:
+            runs-on: ${{ matrix.os }}
+            strategy:
+              matrix:
+                os: [windows-2022, windows-latest]
+            steps:
+              - run: Write-Output hi
+          mixed:
+            runs-on: ${{ matrix.os }}
+            strategy:
+              matrix:
+                os: [ubuntu-latest, windows-latest]
+            steps:
+              - run: echo hi
+        """,
+    )
+    assert tasks["win"]["spec"]["steps"][-1]["script"].startswith("#!/usr/bin/env pwsh")
+    assert tasks["mixed"]["spec"]["steps"][-1]["script"].startswith("#!/usr/bin/env bash")
+
+
+@needs_bash
+def test_quotes_inside_a_command_substitution_are_the_shells(tmp_path: Path) -> None:
+    """`"$(test -n '${{ x }}')"`: the single quotes inside `$(...)` are real ones (a scanner
+    that saw only the outer double quotes left `'${X}'`, always non-empty)."""
+    tasks, _ = _convert(
+        tmp_path,
+        """\
+        on: push
+        jobs:
+          build:
+            runs-on: ubuntu-latest
+            steps:
+              - run: echo "WITH=$([ -n '${{ secrets.AWS_REGION }}' ] && echo 1 || echo 0)"
+        """,
+    )
+    task = tasks["build"]
+    without = run_task(task, tmp_path / "a", secrets={})
+    assert "WITH=0" in without.steps[-1].stdout, without.steps
+    given = run_task(task, tmp_path / "b", secrets={"AWS_REGION": "eu-west-1"})
+    assert "WITH=1" in given.steps[-1].stdout, given.steps
+
+
+@needs_bash
+def test_a_templated_shell_runs_its_program_on_the_script_file(tmp_path: Path) -> None:
+    tasks, result = _convert(
+        tmp_path,
+        """\
+        on:
+          workflow_dispatch:
+            inputs:
+              who: {default: world}
+        jobs:
+          build:
+            runs-on: ubuntu-latest
+            steps:
+              - shell: python3 -u {0}
+                if: github.event_name == 'workflow_dispatch'
+                run: |
+                  import sys
+                  print("hello ${{ inputs.who }}", sys.argv[0].startswith("/"))
+        """,
+    )
+    assert _statuses(result) == ["partial"]  # the program must be in the image
+    params = {"inputs-who": "tekton", "github-event-name": "workflow_dispatch"}
+    run = run_task(tasks["build"], tmp_path / "run", params)
+    assert run.steps[-1].returncode == 0, run.steps
+    assert "hello tekton True" in run.steps[-1].stdout
+    skipped = run_task(tasks["build"], tmp_path / "push", {**params, "github-event-name": "push"})
+    assert "hello" not in skipped.steps[-1].stdout

@@ -23,7 +23,7 @@ from ghtotekton.convert.shell_expr import (
     temp_name,
 )
 from ghtotekton.convert.shell_expr import quoted as held_text
-from ghtotekton.convert.shell_syntax import open_quoted_heredocs
+from ghtotekton.convert.shell_syntax import open_quoted_heredocs, quote_states
 from ghtotekton.github import expressions as ex
 
 GHT_DIR = "/workspace/.ghtotekton"
@@ -239,9 +239,8 @@ def translate_script(text: str, scope: Scope, *, shell_kind: str = "sh") -> Scri
     out: list[str] = []
     prelude: list[str] = []
     last = 0
-    # the state at a position depends only on the text before it: scan up to the last expression
-    quotes = _quote_states(text[: found[-1].start + 1]) if shell_kind == "sh" else None
-    for embedded in found:
+    states = quote_states(text, [(e.start, e.end) for e in found]) if shell_kind == "sh" else None
+    for index, embedded in enumerate(found):
         out.append(text[last : embedded.start])
         last = embedded.end
         original = text[embedded.start : embedded.end]
@@ -249,11 +248,11 @@ def translate_script(text: str, scope: Scope, *, shell_kind: str = "sh") -> Scri
             scope.problems.append(Untranslatable(original, "the expression does not parse"))
             out.append(original)
             continue
-        state = quotes[embedded.start] if quotes and embedded.start < len(quotes) else "none"
-        if quotes is None or state == "quoted-heredoc":
+        state = states[index] if states is not None else "none"
+        if states is None or state == "quoted-heredoc":
             pasted = _pasted(embedded, scope)
             if pasted is None:
-                where = "non-shell scripts" if quotes is None else "a quoted heredoc"
+                where = "non-shell scripts" if states is None else "a quoted heredoc"
                 scope.problems.append(
                     Untranslatable(
                         original,
@@ -421,81 +420,6 @@ def in_double_quotes(text: str) -> str:
     """``text`` escaped so that, between double quotes, the shell reads it back unchanged: a
     literal with quotes, ``$(`` or backticks is data, never code."""
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$").replace("`", "\\`")
-
-
-def _quote_states(text: str) -> list[str]:
-    """Per character of a shell script: 'none', 'single', 'double' or 'quoted-heredoc'.
-
-    A light scanner (quotes, backslashes, comments, heredocs), enough to know how a spliced
-    value would have been read; it does not need to understand the whole shell grammar.
-    """
-    states = ["none"] * len(text)
-    i = 0
-    state = "none"
-    heredocs: list[tuple[str, bool]] = []
-    n = len(text)
-    while i < n:
-        c = text[i]
-        states[i] = state
-        if state == "single":
-            if c == "'":
-                state = "none"
-            i += 1
-            continue
-        if state == "double":
-            if c == "\\" and i + 1 < n:
-                states[i + 1] = state
-                i += 2
-                continue
-            if c == '"':
-                state = "none"
-            i += 1
-            continue
-        # unquoted
-        if c == "\\" and i + 1 < n:
-            states[i + 1] = state
-            i += 2
-            continue
-        if c == "'":
-            state = "single"
-        elif c == '"':
-            state = "double"
-        elif c == "#" and (i == 0 or text[i - 1] in " \t\n;"):
-            end = text.find("\n", i)
-            end = n if end == -1 else end
-            for j in range(i, end):
-                states[j] = "none"
-            i = end
-            continue
-        elif text.startswith("<<", i):
-            match = re.match(r"<<-?\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\1", text[i:])
-            if match:
-                heredocs.append((match.group(2), bool(match.group(1))))
-                for j in range(i, i + match.end()):
-                    states[j] = "none"
-                i += match.end()
-                continue
-        elif c == "\n" and heredocs:
-            i = _skip_heredocs(text, i + 1, heredocs, states)
-            heredocs = []
-            continue
-        i += 1
-    return states
-
-
-def _skip_heredocs(text: str, i: int, heredocs: list[tuple[str, bool]], states: list[str]) -> int:
-    for word, quoted in heredocs:
-        body_state = "quoted-heredoc" if quoted else "none"
-        while i < len(text):
-            end = text.find("\n", i)
-            end = len(text) if end == -1 else end
-            for j in range(i, min(end + 1, len(text))):
-                states[j] = body_state
-            line = text[i:end]
-            i = end + 1
-            if line.strip() == word:
-                break
-    return i
 
 
 # --- conditions ---------------------------------------------------------------------------------

@@ -314,7 +314,7 @@ def convert_job(
         rules=rules,
         repo=repo,
         scope=scope,
-        default_shell=defaults.shell if defaults else None,
+        default_shell=(defaults.shell if defaults else None) or _runner_shell(job, expansion),
         default_workdir=defaults.working_directory if defaults else None,
         job_image=image,
         step_names={"ghtotekton-setup", "ghtotekton-outputs", "ghtotekton-status"},
@@ -853,6 +853,23 @@ def _container(
         )
     env = container.env if isinstance(container.env, dict) else {}
     return container.image, env
+
+
+def _runner_shell(job: m.Job, expansion: MatrixExpansion | None) -> str | None:
+    """The shell ``run:`` gets when nothing names one: ``pwsh`` on a Windows runner, as GitHub
+    does (so a PowerShell script is not handed to bash), also when every matrix combination
+    picks a Windows runner (``runs-on: ${{ matrix.os }}``); None (bash) elsewhere."""
+    windows = False
+    for label in job.runner_labels():
+        if "${{" not in label:
+            windows |= label.lower().startswith("windows")
+            continue
+        combos = expansion.combinations if expansion is not None else []
+        cells = [{k.lower(): v for k, v in combo.items()} for combo in combos]
+        picked = [_resolve_cell(label, cell).lower() for cell in cells]
+        if picked and all(p.startswith("windows") for p in picked):
+            windows = True
+    return "pwsh" if windows else None
 
 
 def _matrix_constants(text: str, expansion: MatrixExpansion | None) -> str | None:

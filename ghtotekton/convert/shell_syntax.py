@@ -123,3 +123,54 @@ def _escaped(body: str, found: list[ex.Embedded]) -> str:
 
 def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("$", "\\$").replace("`", "\\`")
+
+
+QuoteState = str
+"""'none', 'single', 'double' or 'quoted-heredoc': how the shell reads text at a position."""
+
+_CLOSERS = {"raw_string": "single", "ansi_c_string": "single", "string": "double"}
+_RESETS = frozenset(
+    {"command_substitution", "process_substitution", "subshell", "arithmetic_expansion"}
+)
+
+
+def quote_states(script: str, spans: list[tuple[int, int]]) -> list[QuoteState]:
+    """How the shell reads the text at the start of each ``(start, end)`` span of ``script``
+    (character offsets of ``${{ }}`` expressions): inside single quotes, double quotes, a quoted
+    heredoc's body, or unquoted. The innermost quoting wins, so ``"$(test -n '…')"`` is single
+    quotes inside a command substitution, not double quotes. The spans are masked before parsing
+    (``${{`` is no shell syntax)."""
+    chars = list(script)
+    for start, end in spans:
+        chars[start:end] = "x" * (end - start)
+    masked = "".join(chars)
+    data = masked.encode()
+    root = _parser().parse(data).root_node
+    out: list[QuoteState] = []
+    for start, _ in spans:
+        offset = len(masked[:start].encode())
+        node: Node | None = root.descendant_for_byte_range(offset, offset + 1)
+        out.append(_state(node, data))
+    return out
+
+
+def _state(node: Node | None, data: bytes) -> QuoteState:
+    while node is not None:
+        if node.type in _CLOSERS:
+            return _CLOSERS[node.type]
+        if node.type in _RESETS:
+            return "none"
+        if node.type == "heredoc_body":
+            redirect = node.parent
+            start = next(
+                (c for c in (redirect.children if redirect else []) if c.type == "heredoc_start"),
+                None,
+            )
+            word = data[start.start_byte : start.end_byte].decode() if start else ""
+            return (
+                "quoted-heredoc"
+                if _unquoted(word) is not None or "'" in word or '"' in word
+                else "none"
+            )
+        node = node.parent
+    return "none"

@@ -285,7 +285,31 @@ def _shell_kind(shell: str | None) -> tuple[str, str, str | None]:
         # e.g. `bash -el {0}` (login shell, as conda setups use): keep the flags.
         flags = " ".join(w for w in shell.split()[1:] if w != "{0}")
         return "sh", f"#!/usr/bin/env -S bash {flags}".rstrip(), None
+    if "{0}" in shell and word.lower() not in WINDOWS_SHELLS:
+        return "wrapped", "#!/usr/bin/env bash\nset -e", None
     return "custom", "", None
+
+
+WINDOWS_SHELLS = frozenset({"cmd", "cmd.exe", "powershell", "powershell.exe"})
+"""Shells only a Windows runner has."""
+
+
+def _wrapped(shell: str, text: str) -> str:
+    """A ``shell: perl {0}`` step as GitHub runs it: the script in a file, the command with
+    ``{0}`` as that file's path (the program comes from the step's image)."""
+    delimiter = "GHT_SCRIPT_EOF"
+    while delimiter in text:
+        delimiter += "_"
+    command = shell.replace("{0}", '"$ght_script"')
+    return "\n".join(
+        [
+            'ght_script="$(mktemp)"',
+            f"cat > \"$ght_script\" <<'{delimiter}'",
+            text.rstrip("\n"),
+            delimiter,
+            command,
+        ]
+    )
 
 
 def _run_step(step: m.Step, index: int, label: str, where: Position, ctx: StepContext) -> Converted:
@@ -295,7 +319,14 @@ def _run_step(step: m.Step, index: int, label: str, where: Position, ctx: StepCo
     reasons: list[str] = []
     before = len(ctx.scope.problems)
     ctx.scope.status = status_tests(ctx)
-    translated = cx.translate_script(step.run or "", ctx.scope, shell_kind=kind)
+    # a wrapped script is the program's text, which no shell reads: values are pasted
+    as_text = "custom" if kind == "wrapped" else kind
+    translated = cx.translate_script(step.run or "", ctx.scope, shell_kind=as_text)
+    if kind == "wrapped":
+        status = "partial"
+        program = (shell or "").split()[0]
+        reasons.append(f"`shell: {shell}` runs `{program}` from the step's image: it must have it")
+        translated.text = _wrapped(shell or "", translated.text)
     if kind == "custom":
         status = "partial"
         reasons.append(f"custom shell `{shell}`: the script runs with bash; check the command")
@@ -304,17 +335,17 @@ def _run_step(step: m.Step, index: int, label: str, where: Position, ctx: StepCo
     guard = ""
     current = image or ctx.image_from_rule or ctx.job_image
     rooted = _as_root(step, translated, current, ctx) if kind == "sh" else None
-    if kind == "sh":
+    if kind in ("sh", "wrapped"):
         lines.append(cx.LOAD_ENV)
         lines.extend(line for line in translated.prelude if line != cx.LOAD_ENV)
         guard = _guard(step, ctx)
         if guard:
             lines.extend(line for line in guard.split("\n") if line != cx.LOAD_ENV)
-        if ctx.compose is not None and "compose" in (step.run or ""):
+        if kind == "sh" and ctx.compose is not None and "compose" in (step.run or ""):
             calls = parse_compose_calls(translated.text)
             if calls:
                 return _compose_run(step, index, label, where, ctx, calls, translated, guard)
-        if "papermill" in translated.text or "nbconvert" in translated.text:
+        if kind == "sh" and ("papermill" in translated.text or "nbconvert" in translated.text):
             trap = _host_notebooks(step, label, where, translated.text, ctx)
             if trap:
                 lines.append(trap)

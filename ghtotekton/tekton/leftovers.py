@@ -52,3 +52,27 @@ def expressions_left(doc: Any) -> list[tuple[str, str]]:
     return [
         (path, line) for path, text in functional_strings(doc) for line in live_lines(text, path)
     ]
+
+
+def shell_scripts(node: Any) -> Iterator[str]:
+    """Every ``script`` under ``node`` that a POSIX shell or bash runs (steps, sidecars,
+    StepActions, inline task specs), for checking the shell the converter writes."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "script" and isinstance(value, str) and is_shell(value):
+                yield value
+            elif key != "script":
+                yield from shell_scripts(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from shell_scripts(item)
+
+
+def is_shell(script: str) -> bool:
+    """No shebang (Tekton runs it with sh), or one naming sh, bash, dash or ksh."""
+    first = script.lstrip().splitlines()[0] if script.strip() else ""
+    if not first.startswith("#!"):
+        return True
+    words = [w.rsplit("/", 1)[-1] for w in first[2:].split() if not w.startswith("-")]
+    words = [w for w in words if w != "env"]
+    return bool(words) and words[0] in ("sh", "bash", "dash", "ksh")
