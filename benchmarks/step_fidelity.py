@@ -13,10 +13,7 @@ from __future__ import annotations
 import argparse
 import collections
 import json
-import shutil
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from ruamel.yaml import YAML
@@ -26,43 +23,11 @@ from ghtotekton.convert.findings import SEVERITY
 from ghtotekton.tekton.leftovers import expressions_left, shell_scripts
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # the shellcheck runner the corpus test uses
+
+from tests import shellcheck  # noqa: E402
+
 CORPUS = REPO.parent / "shared" / "corpus"
-
-
-def shellcheck_errors(
-    scripts: list[str], keep: str | None = None
-) -> tuple[int, collections.Counter[str]]:
-    """Scripts with at least one error-level finding, and the codes found; with ``keep``, the
-    scripts and shellcheck's findings are left in that folder (``findings.txt``)."""
-    binary = shutil.which("shellcheck") or str(Path(sys.executable).parent / "shellcheck")
-    codes: collections.Counter[str] = collections.Counter()
-    bad: set[str] = set()
-    found: list[str] = []
-    with tempfile.TemporaryDirectory() as scratch:
-        tmp = keep or scratch
-        Path(tmp).mkdir(parents=True, exist_ok=True)
-        files = []
-        for i, text in enumerate(scripts):
-            path = Path(tmp) / f"s{i}.sh"
-            body = text if text.startswith("#!") else "#!/bin/sh\n" + text
-            path.write_text(body)
-            files.append(str(path))
-        for start in range(0, len(files), 400):
-            out = subprocess.run(
-                [binary, "-S", "error", "-f", "gcc", *files[start : start + 400]],
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            found.extend(out.stdout.splitlines())
-            for line in out.stdout.splitlines():
-                name, _, rest = line.partition(":")
-                bad.add(name)
-                code = rest.rsplit("[", 1)[-1].rstrip("]")
-                codes[code] += 1
-        if keep:
-            (Path(keep) / "findings.txt").write_text("\n".join(found) + "\n")
-    return len(bad), codes
 
 
 def main() -> None:
@@ -129,8 +94,14 @@ def main() -> None:
     if args.dump:
         rows = [{"file": w, "key": k, "value": v} for w, k, v in leftovers]
         Path(args.dump).write_text(json.dumps(rows, indent=1))
-    bad, codes = shellcheck_errors(scripts, args.keep_scripts)
-    print(f"shell scripts: {len(scripts)}, refused by shellcheck -S error: {bad}")
+    refused = shellcheck.error_findings(scripts, args.keep_scripts)
+    codes = collections.Counter(
+        f.rsplit("[", 1)[-1].rstrip("]") for v in refused.values() for f in v
+    )
+    print(
+        f"shell scripts: {len(scripts)} ({len(set(scripts))} distinct), refused by "
+        f"shellcheck -S error: {len(refused)} distinct"
+    )
     print("  codes: " + ", ".join(f"{c} {n}" for c, n in codes.most_common(8)))
 
 

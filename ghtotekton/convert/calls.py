@@ -361,8 +361,11 @@ def _with_cell(values: dict[str, m.Scalar] | None, combo: dict[str, Any]) -> dic
         for item in ex.find_expressions(value):
             parts.append(value[last : item.start])
             last = item.end
-            known = _matrix_value(item.node, combo) if item.node is not None else None
-            parts.append(value[item.start : item.end] if known is None else known)
+            bound = _bind(item.node, combo) if item.node is not None else None
+            if isinstance(bound, ex.Literal):
+                parts.append(ex.to_string(bound.value))
+            else:
+                parts.append(value[item.start : item.end])
         parts.append(value[last:])
         out[key] = "".join(parts)
     return out
@@ -378,9 +381,10 @@ def _if_cell(text: str, combo: dict[str, Any]) -> str:
 
 
 def _bind(node: ex.Node, combo: dict[str, Any]) -> ex.Node:
-    """``node`` with each reference into ``matrix`` replaced by the combination's value."""
-    path = cx.reference_path(node)
-    if path is not None and path[0] == "matrix":
+    """``node`` with each reference into ``matrix`` replaced by the combination's value, and
+    folded to a literal when that leaves nothing for the run to decide."""
+    refs = ex.references(node)
+    if refs and all(ref[0] == "matrix" for ref in refs):
         try:
             value = ex.evaluate(node, {"matrix": combo})
         except ex.ExpressionError:
@@ -396,18 +400,6 @@ def _bind(node: ex.Node, combo: dict[str, Any]) -> ex.Node:
     if isinstance(node, ex.Call):
         changes["args"] = tuple(_bind(a, combo) for a in node.args)
     return dataclasses.replace(node, **changes) if changes else node
-
-
-def _matrix_value(node: ex.Node, combo: dict[str, Any]) -> str | None:
-    if any(ref[0] != "matrix" for ref in ex.references(node)):
-        return None
-    try:
-        value = ex.evaluate(node, {"matrix": combo})
-    except ex.ExpressionError:
-        return None
-    if value is ex.UNKNOWN or isinstance(value, dict | list):
-        return None
-    return ex.to_string(value)
 
 
 def _needs(job: m.Job) -> list[str]:

@@ -49,6 +49,7 @@ from ghtotekton.github import expressions as ex
 from ghtotekton.github import model as m
 from ghtotekton.github.repository import Repository
 from ghtotekton.github.uses import UsesError, parse_uses
+from ghtotekton.tekton.leftovers import expressions_left
 
 GHT_DIR = cx.GHT_DIR
 STUB_IMAGE = "docker.io/library/busybox:1.36"
@@ -139,21 +140,6 @@ def convert_step(step: m.Step, index: int, ctx: StepContext) -> list[Converted]:
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-def _leftovers(out: dict[str, Any]) -> list[str]:
-    """The lines and values of a converted step that still hold a GitHub expression."""
-    found = [
-        line.strip()
-        for line in str(out.get("script", "")).splitlines()
-        if "${{" in line and not line.lstrip().startswith("#")
-    ]
-    found += [str(e["value"]) for e in out.get("env", []) if "${{" in str(e.get("value", ""))]
-    for key in ("image", "workingDir"):
-        if "${{" in str(out.get(key, "")):
-            found.append(str(out[key]))
-    found += [a for key in ("args", "command") for a in out.get(key, []) if "${{" in str(a)]
-    return found
-
-
 def _fail_closed(out: dict[str, Any], outcome: StepOutcome, ctx: StepContext) -> None:
     """A step that would still read a GitHub expression as text (no Tekton, shell or param form
     was found for it) does not run with that text: it fails with its reason, its script kept in
@@ -173,7 +159,7 @@ def _fail_closed(out: dict[str, Any], outcome: StepOutcome, ctx: StepContext) ->
 def stub_leftovers(out: dict[str, Any]) -> list[str]:
     """Make a converted step that still holds GitHub expressions fail instead of running with
     their text (see ``_fail_closed``); the expressions it held, none when it is left as it is."""
-    left = _leftovers(out)
+    left = [text.strip() for _, text in expressions_left(out)]
     if not left:
         return []
     # `$ (` in the comment: Tekton would put a param's value (newlines and all) into the script
@@ -334,7 +320,8 @@ def _run_step(step: m.Step, index: int, label: str, where: Position, ctx: StepCo
     lines = [shebang]
     guard = ""
     current = image or ctx.image_from_rule or ctx.job_image
-    rooted = _as_root(step, translated, current, ctx) if kind == "sh" else None
+    matched = command_rules(step.run or "", ctx)
+    rooted = _as_root(matched, translated, current) if kind == "sh" else None
     if kind in ("sh", "wrapped"):
         lines.append(cx.LOAD_ENV)
         lines.extend(line for line in translated.prelude if line != cx.LOAD_ENV)
@@ -363,7 +350,6 @@ def _run_step(step: m.Step, index: int, label: str, where: Position, ctx: StepCo
     if refused(guard):
         status = "manual"
         reasons.append("its `if:` is not translated: the step fails instead of running unguarded")
-    matched = command_rules(step.run or "", ctx)
     for rule in matched:
         emit = rule.rule.emit
         if emit.root and rooted is not None and not rooted.problems:
@@ -408,13 +394,13 @@ def _run_step(step: m.Step, index: int, label: str, where: Position, ctx: StepCo
 
 
 def _as_root(
-    step: m.Step, translated: cx.ScriptTranslation, image: str, ctx: StepContext
+    matched: list[LoadedRule], translated: cx.ScriptTranslation, image: str
 ) -> RootScript | None:
     """For a script a ``root`` rule matches (``sudo``, ``apt-get install``): its text with
     ``sudo`` removed and the package lists fetched first, put in ``translated``; None when no
     such rule matches or the script is not one the shell runs. With problems, nothing changes
     (the step is manual)."""
-    if not any(r.rule.emit.root for r in command_rules(step.run or "", ctx)):
+    if not any(r.rule.emit.root for r in matched):
         return None
     rooted = as_root(translated.text, image)
     if not rooted.problems:
