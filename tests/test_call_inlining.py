@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ghtotekton.convert.engine import Options, Result, convert_paths
+from tests.tekton_sim import run_task
 
 CALLED = """\
 on:
@@ -234,3 +235,40 @@ def test_a_computed_input_default_is_left_empty_and_said(tmp_path: Path) -> None
     assert param["default"] == ""
     findings = result.report["workflows"][0]["findings"]
     assert any("`{{ github.sha }}`" in f["message"] and f["status"] == "partial" for f in findings)
+
+
+def test_a_computed_input_is_worked_out_by_a_task_of_its_own(tmp_path: Path) -> None:
+    result = _convert(
+        tmp_path,
+        """\
+        on: push
+        jobs:
+          plan:
+            runs-on: ubuntu-latest
+            outputs:
+              push: ${{ steps.p.outputs.push }}
+            steps:
+              - id: p
+                run: echo "push=TRUE" >> "$GITHUB_OUTPUT"
+          release:
+            needs: plan
+            uses: ./.github/workflows/called.yml
+            with:
+              arch: ${{ needs.plan.outputs.push == 'true' && 'amd64' || 'none' }}
+              label: ${{ format('{0}-{1}', github.ref_name, needs.plan.outputs.push) }}
+        """,
+    )
+    tasks = _tasks(result)
+    build = tasks["release-build"]
+    assert _param(build, "inputs-arch") == "$(tasks.release-inputs.results.arch_1)"
+    assert "not-translated" not in str(build.get("when", []))
+    values = tasks["release-inputs"]
+    feeds = {p["name"]: p["value"] for p in values["params"]}
+    assert feeds["needs-plan-push"] == "$(tasks.plan.results.push)"
+    run = run_task(
+        {"spec": values["taskSpec"]},
+        tmp_path / "run",
+        {"needs-plan-push": "TRUE", "github-ref-name": "main"},
+    )
+    assert run.steps[-1].returncode == 0, run.steps
+    assert run.results == {"arch_1": "amd64", "label_2": "main-TRUE"}

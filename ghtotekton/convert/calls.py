@@ -21,8 +21,8 @@ from typing import Any
 
 from ghtotekton.convert import expressions as cx
 from ghtotekton.convert.findings import Finding, JobOutcome
-from ghtotekton.convert.jobs import NEVER, JobConversion, _result_name, convert_job
-from ghtotekton.convert.naming import dns_label, param_name, unique
+from ghtotekton.convert.jobs import CONDITION_IMAGE, NEVER, JobConversion, _result_name, convert_job
+from ghtotekton.convert.naming import dns_label, env_name, param_name, unique
 from ghtotekton.convert.rules import RuleSet
 from ghtotekton.errors import Position
 from ghtotekton.github import expressions as ex
@@ -53,6 +53,8 @@ class InlinedCall:
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Pipeline params the rewired values need (``github-*``, the caller's own inputs)."""
     nested: dict[str, InlinedCall] = field(default_factory=dict)
+    values: _Values | None = None
+    """The task that computes computed ``with:`` values, when the call has any."""
     untranslated: list[str] = field(default_factory=list)
     """``with:`` values that have no Tekton value at the pipeline level (computed, or a matrix
     known only at run time): the inlined tasks then never run."""
@@ -114,7 +116,12 @@ def inline_call(
     gate = _call_gate(loaded, job_id, job, pt_name, caller_task_names, pipeline_name, rules,
                       repo, taken_tasks)  # fmt: skip
     outcome.findings.extend(gate.findings)
+    result.values = _Values(unique(dns_label(f"{pt_name}-inputs"), set(pt_taken)))
     values = _input_values(called, job, caller_task_names, result, where)
+    if result.values.results:
+        pt_taken.add(result.values.name)
+    else:
+        result.values = None
     secret_names = _secret_names(job)
     inner_names = {
         cid: unique(dns_label(f"{pt_name}-{cid}"), pt_taken) for cid in called.workflow.jobs
@@ -159,6 +166,8 @@ def inline_call(
         result.jobs.append(conv)
         result.outcomes.append(_renamed(conv.outcome, job_id))
     _apply_gate(gate, result)
+    if result.values is not None and result.jobs:
+        result.jobs[0].guards.append(result.values.task())
     if result.untranslated:
         # Run with an empty or literal input, the called jobs would do something else than on
         # GitHub (build the wrong ref, deploy to ""): they wait for a person instead.
@@ -446,6 +455,8 @@ def _tekton_value(
         parts.append(text[pos : item.start])
         ref = _reference(item, task_names, result)
         if ref is None:
+            ref = _computed(item, task_names, result, name)
+        if ref is None:
             result.untranslated.append(f"`{name}: {item.source.replace('${{', '{{')}`")
             parts.append("")
         else:
@@ -453,6 +464,83 @@ def _tekton_value(
         pos = item.end
     parts.append(text[pos:])
     return "".join(parts)
+
+
+@dataclass(slots=True)
+class _Values:
+    """A pipeline task that computes the calling job's computed ``with:`` values in bash (the
+    same forms a step's script gets), one result each; the inlined tasks read the results."""
+
+    name: str
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    feeds: dict[str, str] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
+    lines: list[str] = field(default_factory=list)
+    results: list[str] = field(default_factory=list)
+
+    def task(self) -> dict[str, Any]:
+        head = ["#!/usr/bin/env bash", "# The call's computed inputs (`with:`), as GitHub does."]
+        script = "\n".join([*head, *self.lines])
+        step: dict[str, Any] = {
+            "name": "compute",
+            "image": CONDITION_IMAGE,
+            "script": script + "\n",
+        }
+        if self.env:
+            step["env"] = [{"name": k, "value": v} for k, v in sorted(self.env.items())]
+        spec: dict[str, Any] = {
+            "results": [{"name": r, "type": "string"} for r in self.results],
+            "steps": [step],
+        }
+        if self.params:
+            spec["params"] = [self.params[k] for k in sorted(self.params)]
+        feeds = [{"name": k, "value": v} for k, v in sorted(self.feeds.items())]
+        return {"name": self.name, "taskSpec": spec, "params": feeds}
+
+
+def _computed(
+    item: ex.Embedded, task_names: dict[str, str], result: InlinedCall, name: str
+) -> str | None:
+    """A computed ``with:`` value (``needs.plan.outputs.push == 'true'``, ``inputs.a || b``): a
+    result of the call's values task, worked out from pipeline params and task results; None
+    when it reads something such a task cannot have (a matrix, a step, a status)."""
+    if item.node is None or result.values is None or cx.status_calls(item.node):
+        return None
+
+    def resolve(path: tuple[str, ...]) -> cx.Source | cx.Untranslatable:
+        root, rest = path[0], path[1:]
+        if root == "needs" and len(rest) == 3 and rest[1] == "outputs":
+            target = next((v for k, v in task_names.items() if k.lower() == rest[0].lower()), None)
+            if target is None:
+                return cx.Untranslatable(".".join(path), f"no job `{rest[0]}`")
+            return cx.Source(
+                "param",
+                env=env_name("GHT_NEEDS", rest[0], "OUTPUTS", rest[2]),
+                param=param_name("needs", rest[0], rest[2]),
+                feed=f"$(tasks.{target}.results.{_result_name(rest[2])})",
+            )
+        if root in ("github", "inputs"):
+            return cx.default_resolve(path)
+        return cx.Untranslatable(".".join(path), "not known to a pipeline task")
+
+    scope = cx.Scope(resolve)
+    prelude: list[str] = []
+    word = cx.shell_value(item.node, scope, prelude)
+    sources = list(scope.used.items())
+    if word is None or scope.problems or any(not src.feed for _, src in sources):
+        return None
+    values = result.values
+    for var, src in sources:
+        values.params[src.param] = {"name": src.param, "type": "string"}
+        values.feeds[src.param] = src.feed
+        values.env[var] = f"$(params.{src.param})"
+        if src.feed.startswith("$(params."):
+            result.params[src.param] = {"name": src.param, "type": "string", "default": ""}
+    out = unique(_result_name(f"{name}-{len(values.results) + 1}"), set(values.results))
+    values.results.append(out)
+    values.lines += [line for line in prelude if line not in values.lines]
+    values.lines.append(f'printf \'%s\' "{word}" > "$(results.{out}.path)"')
+    return f"$(tasks.{values.name}.results.{out})"
 
 
 def _reference(item: ex.Embedded, task_names: dict[str, str], result: InlinedCall) -> str | None:
