@@ -21,7 +21,13 @@ from typing import Any
 
 from ghtotekton.convert import expressions as cx
 from ghtotekton.convert.findings import Finding, JobOutcome
-from ghtotekton.convert.jobs import CONDITION_IMAGE, NEVER, JobConversion, _result_name, convert_job
+from ghtotekton.convert.jobs import (
+    NEVER,
+    JobConversion,
+    _result_name,
+    convert_job,
+    shell_task,
+)
 from ghtotekton.convert.naming import dns_label, env_name, param_name, unique
 from ghtotekton.convert.rules import RuleSet
 from ghtotekton.errors import Position
@@ -472,30 +478,15 @@ class _Values:
     same forms a step's script gets), one result each; the inlined tasks read the results."""
 
     name: str
-    params: dict[str, dict[str, Any]] = field(default_factory=dict)
-    feeds: dict[str, str] = field(default_factory=dict)
-    env: dict[str, str] = field(default_factory=dict)
+    sources: dict[str, cx.Source] = field(default_factory=dict)
+    """Env var -> the param (and its pipeline feed) the task reads it from."""
     lines: list[str] = field(default_factory=list)
     results: list[str] = field(default_factory=list)
 
     def task(self) -> dict[str, Any]:
-        head = ["#!/usr/bin/env bash", "# The call's computed inputs (`with:`), as GitHub does."]
-        script = "\n".join([*head, *self.lines])
-        step: dict[str, Any] = {
-            "name": "compute",
-            "image": CONDITION_IMAGE,
-            "script": script + "\n",
-        }
-        if self.env:
-            step["env"] = [{"name": k, "value": v} for k, v in sorted(self.env.items())]
-        spec: dict[str, Any] = {
-            "results": [{"name": r, "type": "string"} for r in self.results],
-            "steps": [step],
-        }
-        if self.params:
-            spec["params"] = [self.params[k] for k in sorted(self.params)]
-        feeds = [{"name": k, "value": v} for k, v in sorted(self.feeds.items())]
-        return {"name": self.name, "taskSpec": spec, "params": feeds}
+        comment = "The call's computed inputs (`with:`), as GitHub works them out."
+        sources = sorted(self.sources.items())
+        return shell_task(self.name, "compute", comment, self.lines, self.results, sources)
 
 
 def _computed(
@@ -531,9 +522,7 @@ def _computed(
         return None
     values = result.values
     for var, src in sources:
-        values.params[src.param] = {"name": src.param, "type": "string"}
-        values.feeds[src.param] = src.feed
-        values.env[var] = f"$(params.{src.param})"
+        values.sources[var] = src
         if src.feed.startswith("$(params."):
             result.params[src.param] = {"name": src.param, "type": "string", "default": ""}
     out = unique(_result_name(f"{name}-{len(values.results) + 1}"), set(values.results))

@@ -1258,36 +1258,46 @@ def _condition_task(
     test = cx.shell_condition(node, own, prelude, dict(cx.DEFAULT_STATUS))
     if test is None or own.problems or any("ght_" in line for line in prelude):
         return None  # the runner's files (earlier steps' outputs) are not in this task
-    params: list[dict[str, Any]] = []
-    feeds: list[dict[str, Any]] = []
-    env: list[dict[str, Any]] = []
-    for var, src in sorted(own.used.items()):
-        if src.kind != "param" or not src.feed or ".status)" in src.feed:
-            return None
-        params.append({"name": src.param, "type": "string"})
-        feeds.append({"name": src.param, "value": src.feed})
-        env.append({"name": var, "value": f"$(params.{src.param})"})
+    sources = sorted(own.used.items())
+    if any(src.kind != "param" or not src.feed or ".status)" in src.feed for _, src in sources):
+        return None
     name = unique(dns_label(f"{guarding.task}-if"), guarding.taken)
     guarding.taken.add(name)
-    script = "\n".join(
-        [
-            "#!/usr/bin/env bash",
-            "# The job's `if:`, which no `when` expression can say; the job's task reads it.",
-            *prelude,
-            f'if {test}; then printf true; else printf false; fi > "$(results.run.path)"',
-        ]
-    )
-    step: dict[str, Any] = {"name": "test", "image": CONDITION_IMAGE, "script": script + "\n"}
-    if env:
-        step["env"] = env
-    spec: dict[str, Any] = {"results": [{"name": "run", "type": "string"}], "steps": [step]}
-    if params:
-        spec["params"] = params
-    task: dict[str, Any] = {"name": name, "taskSpec": spec, "params": feeds}
+    lines = [
+        *prelude,
+        f'if {test}; then printf true; else printf false; fi > "$(results.run.path)"',
+    ]
+    comment = "The job's `if:`, which no `when` expression can say; the job's task reads it."
+    task = shell_task(name, "test", comment, lines, ["run"], sources)
     if guarding.run_after:
         task["runAfter"] = list(guarding.run_after)
     guarding.out.append(task)
     return {"input": f"$(tasks.{name}.results.run)", "operator": "in", "values": ["true"]}
+
+
+def shell_task(
+    name: str,
+    step: str,
+    comment: str,
+    lines: list[str],
+    results: list[str],
+    sources: list[tuple[str, cx.Source]],
+) -> dict[str, Any]:
+    """A pipeline task of one bash step that reads each source as its env var (a param of its
+    own, fed from the pipeline) and writes ``results``: what must be worked out before the tasks
+    that read it, a job's ``if:`` or a call's computed inputs."""
+    script = "\n".join(["#!/usr/bin/env bash", f"# {comment}", *lines])
+    body: dict[str, Any] = {"name": step, "image": CONDITION_IMAGE, "script": script + "\n"}
+    if sources:
+        body["env"] = [{"name": var, "value": f"$(params.{src.param})"} for var, src in sources]
+    spec: dict[str, Any] = {
+        "results": [{"name": r, "type": "string"} for r in results],
+        "steps": [body],
+    }
+    if sources:
+        spec["params"] = [{"name": src.param, "type": "string"} for _, src in sources]
+    feeds = [{"name": src.param, "value": src.feed} for _, src in sources]
+    return {"name": name, "taskSpec": spec, "params": feeds}
 
 
 NEVER: Final = {"input": "not-translated", "operator": "in", "values": ["translated"]}
