@@ -76,6 +76,23 @@ def find_target(loaded: LoadedWorkflow, job: m.Job, repo: Repository | None) -> 
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class _Site:
+    """Where a call is inlined: the calling workflow and what its conversion has taken so far."""
+
+    loaded: LoadedWorkflow
+    task_names: dict[str, str]
+    """The calling workflow's job ids -> their pipeline task names."""
+    pipeline_name: str
+    rules: RuleSet
+    repo: Repository
+    taken_tasks: set[str]
+    """Task resource names used in this output."""
+    pt_taken: set[str]
+    """Pipeline task names used in the Pipeline."""
+    depth: int = 1
+
+
 def inline_call(
     loaded: LoadedWorkflow,
     job_id: str,
@@ -87,23 +104,25 @@ def inline_call(
     repo: Repository,
     taken_tasks: set[str],
     pt_taken: set[str],
-    depth: int = 1,
 ) -> InlinedCall | None:
     """Convert the jobs of the workflow ``job`` calls, or None when it cannot be inlined."""
+    site = _Site(loaded, caller_task_names, pipeline_name, rules, repo, taken_tasks, pt_taken)
+    return _inline(site, job_id, job, pt_name)
+
+
+def _inline(site: _Site, job_id: str, job: m.Job, pt_name: str) -> InlinedCall | None:
+    loaded, repo, pt_taken = site.loaded, site.repo, site.pt_taken
     target = find_target(loaded, job, repo)
     if target is None:
         return None
     cells = _cells(job)
     if cells:
-        return _inline_cells(
-            cells, loaded, job_id, job, pt_name, caller_task_names, pipeline_name, rules, repo,
-            taken_tasks, pt_taken, depth,
-        )  # fmt: skip
+        return _inline_cells(site, cells, job_id, job, pt_name)
     called = repo.workflows[target]
     where = job.pos or Position(loaded.display)
     outcome = JobOutcome(job_id, where, pt_name, "")
     result = InlinedCall(outcome)
-    if depth > MAX_DEPTH:
+    if site.depth > MAX_DEPTH:
         outcome.findings.append(
             Finding(
                 "unsupported",
@@ -119,11 +138,10 @@ def inline_call(
             where,
         )
     )
-    gate = _call_gate(loaded, job_id, job, pt_name, caller_task_names, pipeline_name, rules,
-                      repo, taken_tasks)  # fmt: skip
+    gate = _call_gate(site, job_id, job, pt_name)
     outcome.findings.extend(gate.findings)
     result.values = _Values(unique(dns_label(f"{pt_name}-inputs"), set(pt_taken)))
-    values = _input_values(called, job, caller_task_names, result, where)
+    values = _input_values(called, job, site.task_names, result, where)
     if result.values.results:
         pt_taken.add(result.values.name)
     else:
@@ -132,17 +150,17 @@ def inline_call(
     inner_names = {
         cid: unique(dns_label(f"{pt_name}-{cid}"), pt_taken) for cid in called.workflow.jobs
     }
-    prefix = f"{pipeline_name}-{job_id}"
-    outer_needs = [caller_task_names[n] for n in _needs(job) if n in caller_task_names]
+    prefix = f"{site.pipeline_name}-{job_id}"
+    outer_needs = [site.task_names[n] for n in _needs(job) if n in site.task_names]
+    inner = dataclasses.replace(
+        site, loaded=called, task_names=inner_names, pipeline_name=prefix, depth=site.depth + 1
+    )
     needed: set[str] = set()
     finally_ids: set[str] = set()
     for cid, cjob in called.workflow.jobs.items():
         needed.update(n for n in _needs(cjob))
         if cjob.is_call:
-            nested = inline_call(
-                called, cid, cjob, inner_names[cid], inner_names, prefix, rules, repo,
-                taken_tasks, pt_taken, depth + 1,
-            )  # fmt: skip
+            nested = _inline(inner, cid, cjob, inner_names[cid])
             if nested is not None:
                 result.nested[inner_names[cid]] = nested
                 result.outcomes.append(_renamed(nested.outcome, job_id))
@@ -156,7 +174,9 @@ def inline_call(
             )
             result.outcomes.append(_renamed(fallback, job_id))
             continue
-        conv = convert_job(called, prefix, cid, cjob, inner_names, rules, repo, taken_tasks)
+        conv = convert_job(
+            called, prefix, cid, cjob, inner_names, site.rules, repo, site.taken_tasks
+        )
         _rewire_inputs(conv, values)
         _rename_secrets(conv, secret_names)
         if not _needs(cjob) and outer_needs:
@@ -222,17 +242,7 @@ class _Gate:
     findings: list[Finding] = field(default_factory=list)
 
 
-def _call_gate(
-    loaded: LoadedWorkflow,
-    job_id: str,
-    job: m.Job,
-    pt_name: str,
-    caller_task_names: dict[str, str],
-    pipeline_name: str,
-    rules: RuleSet,
-    repo: Repository,
-    taken_tasks: set[str],
-) -> _Gate:
+def _call_gate(site: _Site, job_id: str, job: m.Job, pt_name: str) -> _Gate:
     """GitHub skips the whole called workflow when the calling job's ``if:`` is false. Tekton
     scopes a ``when`` to its own task (dependent tasks still run), so every inlined task gets
     the condition. It is translated as the condition of a job with the caller's context (its
@@ -244,8 +254,11 @@ def _call_gate(
         update={"uses": None, "with_": None, "secrets": None, "strategy": None,
                 "runs_on": "ubuntu-latest", "steps": [m.Step.model_validate({"run": "true"})]}
     )  # fmt: skip
-    names = {**caller_task_names, job_id: pt_name}
-    conv = convert_job(loaded, pipeline_name, job_id, probe, names, rules, repo, set(taken_tasks))
+    names = {**site.task_names, job_id: pt_name}
+    conv = convert_job(
+        site.loaded, site.pipeline_name, job_id, probe, names, site.rules, site.repo,
+        set(site.taken_tasks),
+    )  # fmt: skip
     when = list(conv.pipeline_task.get("when") or [])
     # Only a finally task may read statuses; the inlined tasks are not finally.
     gate.when = [w for w in when if not _TASK_STATUS_ANY.search(str(w))]
@@ -256,11 +269,11 @@ def _call_gate(
                 "the call's condition on the jobs' statuses (`always()`, `failure()`, "
                 "`needs.*.result`) is not applied: the inlined tasks run when the tasks they "
                 "wait for succeed",
-                job.pos or Position(loaded.display),
+                job.pos or Position(site.loaded.display),
             )
         )
     gate.guards = list(conv.guards)
-    taken_tasks.update(g["name"] for g in gate.guards)
+    site.taken_tasks.update(g["name"] for g in gate.guards)
     used = {p for w in gate.when for p in _PARAM_REF.findall(str(w))}
     used |= {p for g in gate.guards for p in _PARAM_REF.findall(str(g.get("params")))}
     gate.params = {k: v for k, v in conv.pipeline_params.items() if k in used}
@@ -305,34 +318,19 @@ def _cells(job: m.Job) -> list[tuple[str, dict[str, Any]]]:
 
 
 def _inline_cells(
-    cells: list[tuple[str, dict[str, Any]]],
-    loaded: LoadedWorkflow,
-    job_id: str,
-    job: m.Job,
-    pt_name: str,
-    caller_task_names: dict[str, str],
-    pipeline_name: str,
-    rules: RuleSet,
-    repo: Repository,
-    taken_tasks: set[str],
-    pt_taken: set[str],
-    depth: int,
+    site: _Site, cells: list[tuple[str, dict[str, Any]]], job_id: str, job: m.Job, pt_name: str
 ) -> InlinedCall | None:
     """A calling job with a matrix: GitHub runs the called workflow once per combination, each
     run its own chain of jobs. So it is inlined once per combination, its ``matrix.*`` values
     put into the ``with:`` values; what needs the calling job waits for every combination."""
-    where = job.pos or Position(loaded.display)
+    where = job.pos or Position(site.loaded.display)
     merged = InlinedCall(JobOutcome(job_id, where, pt_name, ""))
     for label, combo in cells:
         update: dict[str, Any] = {"with_": _with_cell(job.with_, combo), "strategy": None}
         if isinstance(job.if_, str):
             update["if_"] = _if_cell(job.if_, combo)
         cell_job = job.model_copy(update=update)
-        inlined = inline_call(
-            loaded, f"{job_id}-{label}", cell_job, dns_label(f"{pt_name}-{label}"),
-            caller_task_names,
-            pipeline_name, rules, repo, taken_tasks, pt_taken, depth,
-        )  # fmt: skip
+        inlined = _inline(site, f"{job_id}-{label}", cell_job, dns_label(f"{pt_name}-{label}"))
         if inlined is None:
             return None
         merged.outcome.findings.extend(inlined.outcome.findings)
